@@ -1,0 +1,164 @@
+//! `pointauth status`: who is signed in and until when. Offline: no request is made.
+
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use crate::broker;
+use crate::cli::StatusArgs;
+use crate::commands::logout::all_profiles;
+use crate::error::Result;
+use crate::jwt;
+use crate::output::{local_and_eastern, print_stdout, relative, rfc3339};
+use crate::session::Session;
+use crate::settings::Ctx;
+use crate::store::profile::ProfileMeta;
+use crate::store::{self, StoreKind};
+
+pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
+    let reports = if args.all {
+        all_profiles(ctx)
+            .iter()
+            .map(|profile| {
+                let meta = ProfileMeta::load(&ctx.paths, profile)?;
+                let base_url = meta
+                    .as_ref()
+                    .map_or_else(|| ctx.base_url.clone(), |m| m.base_url.clone());
+                let other = Ctx {
+                    profile: profile.clone(),
+                    base_url,
+                    store: ctx.store,
+                    timeout: ctx.timeout,
+                    verbose: ctx.verbose,
+                    credentials: Default::default(),
+                    paths: ctx.paths.clone(),
+                    meta,
+                    meta_error: None,
+                };
+                Report::of(&other)
+            })
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        ctx.check_meta()?;
+        vec![Report::of(ctx)?]
+    };
+
+    let text = if args.json {
+        let values: Vec<Value> = reports.iter().map(Report::json).collect();
+        let value = if args.all {
+            Value::Array(values)
+        } else {
+            values.into_iter().next().unwrap_or(Value::Null)
+        };
+        format!("{value:#}\n")
+    } else if reports.is_empty() {
+        "No profiles. Run `pointauth login` to sign in.\n".to_owned()
+    } else {
+        reports
+            .iter()
+            .map(Report::text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    print_stdout(&text)?;
+    let usable = !reports.is_empty() && reports.iter().all(|report| report.usable);
+    Ok(if usable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+struct Report {
+    profile: String,
+    session: Option<(Session, StoreKind, String)>,
+    now: chrono::DateTime<chrono::Utc>,
+    usable: bool,
+}
+
+impl Report {
+    fn of(ctx: &Ctx) -> Result<Report> {
+        let now = ctx.now();
+        let session = broker::load(ctx)?.map(|(session, kind)| {
+            let location = store::open(ctx, kind).describe(&ctx.profile);
+            (session, kind, location)
+        });
+        let usable = session.as_ref().is_some_and(|(s, _, _)| s.usable(now));
+        Ok(Report {
+            profile: ctx.profile.clone(),
+            session,
+            now,
+            usable,
+        })
+    }
+
+    fn json(&self) -> Value {
+        let Some((session, kind, _)) = &self.session else {
+            return json!({"profile": self.profile, "logged_in": false});
+        };
+        let identity = jwt::identity(session.access_token.expose());
+        json!({
+            "profile": self.profile,
+            "logged_in": true,
+            "base_url": session.base_url,
+            "username": session.username,
+            "email": identity.email,
+            "user_id": identity.user_id,
+            "store": kind.name(),
+            "access_token_expires_at": rfc3339(session.access_expires_at),
+            "access_token_valid": session.access_valid(self.now),
+            "refresh_token_expires_at": rfc3339(session.refresh_expires_at),
+            "refresh_token_valid": session.refresh_valid(self.now),
+        })
+    }
+
+    fn text(&self) -> String {
+        let Some((session, kind, location)) = &self.session else {
+            return format!(
+                "profile:  {}\n  not logged in; run `pointauth login`\n",
+                self.profile
+            );
+        };
+        let identity = jwt::identity(session.access_token.expose());
+        let mut user = session.username.clone();
+        let details: Vec<String> = [
+            identity
+                .email
+                .filter(|email| *email != session.username)
+                .map(|e| format!("email {e}")),
+            identity.user_id.map(|id| format!("user id {id}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !details.is_empty() {
+            user = format!("{user} ({})", details.join(", "));
+        }
+        let state = |valid: bool| if valid { "valid" } else { "expired" };
+        let access_valid = session.access_valid(self.now);
+        let refresh_valid = session.refresh_valid(self.now);
+        let verdict = if self.usable {
+            "usable"
+        } else {
+            "ended; run `pointauth login`"
+        };
+        format!(
+            "profile:       {}\n\
+             base URL:      {}\n\
+             user:          {user}\n\
+             store:         {} ({location})\n\
+             access token:  {}, expires {} — {}\n\
+             session:       {}, ends {} — {}\n\
+             status:        {verdict}\n",
+            self.profile,
+            session.base_url,
+            kind.name(),
+            state(access_valid),
+            relative(session.access_expires_at, self.now),
+            local_and_eastern(session.access_expires_at),
+            state(refresh_valid),
+            relative(session.refresh_expires_at, self.now),
+            local_and_eastern(session.refresh_expires_at),
+        )
+    }
+}

@@ -1,0 +1,361 @@
+//! A session (two tokens and their expiries) and the lifetime rules, as pure functions of `now`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
+use chrono_tz::America::New_York;
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// A refresh token lives 24 elapsed hours from sign-in...
+const REFRESH_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// What a successful sign-in or refresh answered.
+#[derive(Debug)]
+pub struct Grant {
+    pub access_token: Secret<String>,
+    /// `None` when a refresh answer carried no refresh token: the stored one stays.
+    pub refresh_token: Option<Secret<String>>,
+    /// Seconds, already checked to be within 1..=86400.
+    pub expires_in: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub base_url: String,
+    pub username: String,
+    pub access_token: Secret<String>,
+    pub refresh_token: Secret<String>,
+    pub access_expires_at: DateTime<Utc>,
+    /// When the sign-in that produced this refresh token was answered.
+    pub refresh_issued_at: DateTime<Utc>,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// Access token expiry: the answer's arrival plus `expires_in`, by the local clock.
+pub fn access_expiry(received: DateTime<Utc>, expires_in: u32) -> DateTime<Utc> {
+    received + chrono::TimeDelta::seconds(i64::from(expires_in))
+}
+
+/// Refresh token expiry: `issued_at + 24 h` (elapsed), rounded up to the next midnight in
+/// America/New_York. An instant that is exactly midnight stays as it is.
+pub fn refresh_expiry(issued_at: DateTime<Utc>) -> DateTime<Utc> {
+    let deadline = issued_at + REFRESH_LIFETIME;
+    let local = deadline.with_timezone(&New_York);
+    if local.time() == NaiveTime::MIN {
+        return deadline;
+    }
+    // New York changes offset at 02:00, so local midnight always exists exactly once;
+    // `earliest` cannot be `None`. Falling back to the unrounded deadline errs early.
+    local
+        .date_naive()
+        .checked_add_days(Days::new(1))
+        .and_then(|next_day| {
+            New_York
+                .from_local_datetime(&next_day.and_time(NaiveTime::MIN))
+                .earliest()
+        })
+        .map_or(deadline, |midnight| midnight.with_timezone(&Utc))
+}
+
+impl Session {
+    /// The session a sign-in answer starts, received at `now`.
+    pub fn signed_in(
+        base_url: &str,
+        username: &str,
+        grant: Grant,
+        now: DateTime<Utc>,
+    ) -> Option<Session> {
+        Some(Session {
+            base_url: base_url.to_owned(),
+            username: username.to_owned(),
+            access_token: grant.access_token,
+            refresh_token: grant.refresh_token?,
+            access_expires_at: access_expiry(now, grant.expires_in),
+            refresh_issued_at: now,
+            refresh_expires_at: refresh_expiry(now),
+        })
+    }
+
+    /// The session after a refresh answered at `now`. The same refresh token keeps its
+    /// expiry; a new one gets a new expiry computed from its arrival.
+    pub fn refreshed(&self, grant: Grant, now: DateTime<Utc>) -> Session {
+        let rotated = grant
+            .refresh_token
+            .filter(|token| token.expose() != self.refresh_token.expose());
+        let (refresh_token, refresh_issued_at) = match rotated {
+            Some(token) => (token, now),
+            None => (self.refresh_token.clone(), self.refresh_issued_at),
+        };
+        Session {
+            base_url: self.base_url.clone(),
+            username: self.username.clone(),
+            access_token: grant.access_token,
+            refresh_token,
+            access_expires_at: access_expiry(now, grant.expires_in),
+            refresh_issued_at,
+            refresh_expires_at: refresh_expiry(refresh_issued_at),
+        }
+    }
+
+    /// The access token stays valid for at least `min_ttl`.
+    pub fn is_fresh(&self, now: DateTime<Utc>, min_ttl: Duration) -> bool {
+        let min_ttl = chrono::TimeDelta::from_std(min_ttl).unwrap_or(chrono::TimeDelta::MAX);
+        self.access_expires_at
+            .signed_duration_since(now)
+            .ge(&min_ttl)
+    }
+
+    pub fn access_valid(&self, now: DateTime<Utc>) -> bool {
+        now < self.access_expires_at
+    }
+
+    pub fn refresh_valid(&self, now: DateTime<Utc>) -> bool {
+        now < self.refresh_expires_at
+    }
+
+    /// Usable: something can still be handed out, or a refresh may still succeed.
+    pub fn usable(&self, now: DateTime<Utc>) -> bool {
+        self.access_valid(now) || self.refresh_valid(now)
+    }
+
+    /// Serialises the session for a store. The result holds both tokens.
+    pub fn to_json(&self) -> Secret<String> {
+        let stored = Stored {
+            version: STORED_VERSION,
+            base_url: self.base_url.clone(),
+            username: self.username.clone(),
+            access_token: self.access_token.expose().clone(),
+            refresh_token: self.refresh_token.expose().clone(),
+            access_token_expires_at: self.access_expires_at,
+            refresh_token_issued_at: self.refresh_issued_at,
+            refresh_token_expires_at: self.refresh_expires_at,
+        };
+        // Serialising plain strings and timestamps cannot fail.
+        Secret::new(serde_json::to_string(&stored).unwrap_or_default())
+    }
+
+    /// Parses what `to_json` wrote. The error says what is wrong, never what is there.
+    pub fn from_json(text: &str) -> Result<Session, String> {
+        let stored: Stored = serde_json::from_str(text).map_err(|err| {
+            // serde_json's messages name types and positions, not values.
+            format!("not a pointauth session ({})", err.classify_message())
+        })?;
+        if stored.version != STORED_VERSION {
+            return Err(format!(
+                "written by another pointauth version (format {})",
+                stored.version
+            ));
+        }
+        if stored.access_token.is_empty() || stored.refresh_token.is_empty() {
+            return Err("a token is empty".into());
+        }
+        Ok(Session {
+            base_url: stored.base_url,
+            username: stored.username,
+            access_token: Secret::new(stored.access_token),
+            refresh_token: Secret::new(stored.refresh_token),
+            access_expires_at: stored.access_token_expires_at,
+            refresh_issued_at: stored.refresh_token_issued_at,
+            refresh_expires_at: stored.refresh_token_expires_at,
+        })
+    }
+}
+
+const STORED_VERSION: u32 = 1;
+
+/// The stored form. Field names are part of the on-disk format.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    version: u32,
+    base_url: String,
+    username: String,
+    access_token: String,
+    refresh_token: String,
+    access_token_expires_at: DateTime<Utc>,
+    refresh_token_issued_at: DateTime<Utc>,
+    refresh_token_expires_at: DateTime<Utc>,
+}
+
+trait ClassifyMessage {
+    fn classify_message(&self) -> String;
+}
+
+impl ClassifyMessage for serde_json::Error {
+    fn classify_message(&self) -> String {
+        use serde_json::error::Category;
+        let what = match self.classify() {
+            Category::Io => "unreadable",
+            Category::Syntax => "invalid JSON",
+            Category::Data => "unexpected fields",
+            Category::Eof => "truncated",
+        };
+        format!("{what} at line {} column {}", self.line(), self.column())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses an RFC 3339 instant; the expected values below were worked out by hand from
+    /// the tz database's rules (EST = UTC-5, EDT = UTC-4; 2026: DST from 03-08 07:00Z to
+    /// 11-01 06:00Z; 2027: from 03-14 07:00Z to 11-07 06:00Z), not by this code.
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("test instant")
+            .with_timezone(&Utc)
+    }
+
+    fn rule(issued: &str) -> String {
+        refresh_expiry(at(issued)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    #[test]
+    fn refresh_expiry_matches_the_contract_examples() {
+        assert_eq!(rule("2026-11-30T15:00:00Z"), "2026-12-02T05:00:00Z");
+        assert_eq!(rule("2026-11-01T04:30:00Z"), "2026-11-02T05:00:00Z");
+        assert_eq!(rule("2026-03-08T04:30:00Z"), "2026-03-10T04:00:00Z");
+        assert_eq!(rule("2026-07-01T04:00:00Z"), "2026-07-02T04:00:00Z");
+    }
+
+    #[test]
+    fn refresh_expiry_of_ordinary_days() {
+        // 14:30 EDT + 24 h = 14:30 EDT next day -> midnight after.
+        assert_eq!(rule("2026-06-15T18:30:00Z"), "2026-06-17T04:00:00Z");
+        // 23:59:59 EDT -> 24 h later is 23:59:59 EDT -> one second to midnight.
+        assert_eq!(rule("2026-06-16T03:59:59Z"), "2026-06-17T04:00:00Z");
+        // One second past midnight: almost 48 h.
+        assert_eq!(rule("2026-06-15T04:00:01Z"), "2026-06-17T04:00:00Z");
+        // 19:00 EST on Jan 20 is already Jan 21 in UTC; rounding is to Eastern midnight.
+        assert_eq!(rule("2026-01-21T00:00:00Z"), "2026-01-22T05:00:00Z");
+    }
+
+    #[test]
+    fn refresh_expiry_around_the_2026_spring_change() {
+        // 02:30 EST Mar 7 + 24 h = 07:30Z Mar 8 = 03:30 EDT (after the skipped hour).
+        assert_eq!(rule("2026-03-07T07:30:00Z"), "2026-03-09T04:00:00Z");
+        // 00:00:01 EST Mar 7: +24 h = 01:00:01 EST Mar 8 -> midnight Mar 9 EDT.
+        assert_eq!(rule("2026-03-07T05:00:01Z"), "2026-03-09T04:00:00Z");
+        // Exactly midnight EST Mar 7: +24 h = 05:00Z Mar 8 = 00:00 EST: stays.
+        assert_eq!(rule("2026-03-07T05:00:00Z"), "2026-03-08T05:00:00Z");
+        // Midnight EST Mar 8 (the change day): +24 h = 05:00Z Mar 9 = 01:00 EDT -> Mar 10.
+        assert_eq!(rule("2026-03-08T05:00:00Z"), "2026-03-10T04:00:00Z");
+    }
+
+    #[test]
+    fn refresh_expiry_around_the_2026_fall_change() {
+        // The repeated 01:30: first in EDT, then in EST.
+        assert_eq!(rule("2026-11-01T05:30:00Z"), "2026-11-03T05:00:00Z");
+        assert_eq!(rule("2026-11-01T06:30:00Z"), "2026-11-03T05:00:00Z");
+        // 00:00:01 EDT Oct 31: +24 h = 00:00:01 EDT Nov 1 -> midnight Nov 2 (EST).
+        assert_eq!(rule("2026-10-31T04:00:01Z"), "2026-11-02T05:00:00Z");
+        // Exactly midnight EDT Oct 31 -> +24 h is midnight EDT Nov 1: stays.
+        assert_eq!(rule("2026-10-31T04:00:00Z"), "2026-11-01T04:00:00Z");
+    }
+
+    #[test]
+    fn refresh_expiry_around_the_2027_changes() {
+        // Spring 2027: DST starts 2027-03-14 07:00Z.
+        // 23:30 EST Mar 13 = 04:30Z Mar 14; +24 h = 04:30Z Mar 15 = 00:30 EDT -> Mar 16 04:00Z.
+        assert_eq!(rule("2027-03-14T04:30:00Z"), "2027-03-16T04:00:00Z");
+        // 12:00 EST Mar 13 = 17:00Z; +24 h = 17:00Z Mar 14 = 13:00 EDT -> Mar 15 04:00Z.
+        assert_eq!(rule("2027-03-13T17:00:00Z"), "2027-03-15T04:00:00Z");
+        // Fall 2027: DST ends 2027-11-07 06:00Z.
+        // 00:30 EDT Nov 7 = 04:30Z; +24 h = 04:30Z Nov 8 = 23:30 EST Nov 7 -> Nov 8 05:00Z.
+        assert_eq!(rule("2027-11-07T04:30:00Z"), "2027-11-08T05:00:00Z");
+        // 20:00 EDT Nov 6 = 00:00Z Nov 7; +24 h = 00:00Z Nov 8 = 19:00 EST Nov 7 -> Nov 8 05:00Z.
+        assert_eq!(rule("2027-11-07T00:00:00Z"), "2027-11-08T05:00:00Z");
+        // 05:00Z Nov 7 + 24 h = 05:00Z Nov 8 = exactly midnight EST: stays.
+        assert_eq!(rule("2027-11-07T05:00:00Z"), "2027-11-08T05:00:00Z");
+    }
+
+    #[test]
+    fn refresh_expiry_is_a_midnight_between_24_and_49_hours_later() {
+        let mut issued = at("2026-01-01T00:00:00Z");
+        let mut last = refresh_expiry(issued);
+        while issued < at("2028-01-01T00:00:00Z") {
+            let expiry = refresh_expiry(issued);
+            let lifetime = expiry - issued;
+            assert!(lifetime >= chrono::TimeDelta::hours(24), "{issued}");
+            assert!(lifetime < chrono::TimeDelta::hours(49), "{issued}");
+            assert_eq!(expiry.with_timezone(&New_York).time(), NaiveTime::MIN);
+            assert!(expiry >= last);
+            last = expiry;
+            issued += chrono::TimeDelta::minutes(37);
+        }
+    }
+
+    fn grant(access: &str, refresh: Option<&str>, expires_in: u32) -> Grant {
+        Grant {
+            access_token: Secret::new(access.into()),
+            refresh_token: refresh.map(|r| Secret::new(r.into())),
+            expires_in,
+        }
+    }
+
+    #[test]
+    fn access_expiry_counts_from_arrival() {
+        let now = at("2026-11-30T15:00:00Z");
+        let session =
+            Session::signed_in("https://x", "u", grant("a", Some("r"), 3600), now).unwrap();
+        assert_eq!(session.access_expires_at, at("2026-11-30T16:00:00Z"));
+        assert_eq!(session.refresh_expires_at, at("2026-12-02T05:00:00Z"));
+    }
+
+    #[test]
+    fn same_refresh_token_keeps_its_expiry_and_a_new_one_gets_a_new_expiry() {
+        let signed_in = at("2026-11-30T15:00:00Z");
+        let session =
+            Session::signed_in("https://x", "u", grant("a1", Some("r1"), 3600), signed_in).unwrap();
+        let later = at("2026-12-01T10:00:00Z");
+        let same = session.refreshed(grant("a2", Some("r1"), 3600), later);
+        assert_eq!(same.refresh_expires_at, at("2026-12-02T05:00:00Z"));
+        assert_eq!(same.access_expires_at, at("2026-12-01T11:00:00Z"));
+        let absent = session.refreshed(grant("a2", None, 3600), later);
+        assert_eq!(absent.refresh_token.expose(), "r1");
+        assert_eq!(absent.refresh_expires_at, at("2026-12-02T05:00:00Z"));
+        let rotated = session.refreshed(grant("a3", Some("r2"), 3600), later);
+        assert_eq!(rotated.refresh_token.expose(), "r2");
+        assert_eq!(rotated.refresh_expires_at, at("2026-12-03T05:00:00Z"));
+    }
+
+    #[test]
+    fn freshness_respects_min_ttl() {
+        let now = at("2026-11-30T15:00:00Z");
+        let session =
+            Session::signed_in("https://x", "u", grant("a", Some("r"), 600), now).unwrap();
+        assert!(session.is_fresh(now, Duration::from_secs(600)));
+        assert!(!session.is_fresh(now, Duration::from_secs(601)));
+        let later = now + chrono::TimeDelta::seconds(301);
+        assert!(!session.is_fresh(later, Duration::from_secs(300)));
+        assert!(session.access_valid(later));
+        assert!(!session.access_valid(now + chrono::TimeDelta::seconds(600)));
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_rejects_damage() {
+        let now = at("2026-11-30T15:00:00Z");
+        let session =
+            Session::signed_in("https://x", "u", grant("a", Some("r"), 600), now).unwrap();
+        let json = session.to_json();
+        assert_eq!(Session::from_json(json.expose()).unwrap(), session);
+        assert!(Session::from_json("").is_err());
+        assert!(Session::from_json("{\"version\":1}").is_err());
+        let truncated = &json.expose()[..json.expose().len() / 2];
+        assert!(Session::from_json(truncated).is_err());
+        let future = json.expose().replace("\"version\":1", "\"version\":9");
+        assert!(
+            Session::from_json(&future)
+                .unwrap_err()
+                .contains("format 9")
+        );
+    }
+
+    #[test]
+    fn corruption_messages_never_echo_the_content() {
+        let err = Session::from_json("{\"version\":1,\"access_token\":12345678}").unwrap_err();
+        assert!(!err.contains("12345678"), "{err}");
+    }
+}

@@ -1,0 +1,451 @@
+//! The OS credential store (Secret Service, macOS Keychain, Windows Credential Manager):
+//! one entry per profile (service `pointauth`, user = profile name), split into parts where
+//! the platform caps an entry's size, and every call bounded in time.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use keyring_core::api::CredentialStore;
+use keyring_core::{Entry, Error as KeyringError};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::store::SecretStore;
+
+pub const SERVICE: &str = "pointauth";
+/// A keychain that has not answered by then is locked behind a prompt, or not running.
+const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+const MANIFEST_PREFIX: &str = "pointauth-parts:v1:";
+
+/// Raw access to a credential store, by entry user name.
+pub trait Backend: Send + Sync + 'static {
+    fn get(&self, user: &str) -> Result<Option<Vec<u8>>>;
+    fn set(&self, user: &str, secret: &[u8]) -> Result<()>;
+    fn delete(&self, user: &str) -> Result<bool>;
+    /// The largest secret one entry may hold, if the platform has a limit.
+    fn max_len(&self) -> Option<usize>;
+    fn name(&self) -> &'static str;
+}
+
+pub struct KeyringStore {
+    backend: Arc<dyn Backend>,
+    timeout: Duration,
+}
+
+impl KeyringStore {
+    pub fn platform() -> Self {
+        Self::with_backend(Arc::new(Platform::default()), CALL_TIMEOUT)
+    }
+
+    pub fn with_backend(backend: Arc<dyn Backend>, timeout: Duration) -> Self {
+        KeyringStore { backend, timeout }
+    }
+
+    /// Runs `op` on a worker thread and gives up after the timeout: a keychain waiting for
+    /// an unlock prompt, or a D-Bus activation that stalls, must never hang pointauth.
+    fn bounded<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let backend = Arc::clone(&self.backend);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(op(backend.as_ref()));
+        });
+        rx.recv_timeout(self.timeout).unwrap_or_else(|_| {
+            Err(Error::internal(format!(
+                "the OS credential store ({}) did not answer within {} s",
+                self.backend.name(),
+                self.timeout.as_secs()
+            ))
+            .hint("unlock your keyring (it may be waiting for a password prompt), or use --store file"))
+        })
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn describe(&self, profile: &str) -> String {
+        format!(
+            "{} entry (service {SERVICE}, user {profile})",
+            self.backend.name()
+        )
+    }
+
+    fn load(&self, profile: &str) -> Result<Option<Secret<String>>> {
+        let user = profile.to_owned();
+        let bytes = self.bounded(move |backend| load_parts(backend, &user))?;
+        bytes
+            .map(|bytes| {
+                String::from_utf8(bytes).map(Secret::new).map_err(|_| {
+                    Error::internal(format!(
+                        "the keychain entry for profile `{profile}` is not text"
+                    ))
+                    .hint("run `pointauth logout` to remove it, then `pointauth login`")
+                })
+            })
+            .transpose()
+    }
+
+    fn save(&self, profile: &str, value: &Secret<String>) -> Result<()> {
+        let user = profile.to_owned();
+        let bytes = value.expose().as_bytes().to_vec();
+        self.bounded(move |backend| save_parts(backend, &user, &bytes))
+    }
+
+    fn delete(&self, profile: &str) -> Result<bool> {
+        let user = profile.to_owned();
+        self.bounded(move |backend| delete_parts(backend, &user))
+    }
+}
+
+fn part_user(user: &str, index: usize) -> String {
+    // '#' cannot occur in a profile name, so parts never collide with a profile.
+    format!("{user}#{index}")
+}
+
+/// FNV-1a: enough to notice parts from different writes; not a security measure.
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+struct Manifest {
+    parts: usize,
+    len: usize,
+    checksum: u64,
+}
+
+impl Manifest {
+    fn parse(bytes: &[u8]) -> Option<Option<Manifest>> {
+        let Some(rest) = bytes.strip_prefix(MANIFEST_PREFIX.as_bytes()) else {
+            return Some(None);
+        };
+        let text = std::str::from_utf8(rest).ok()?;
+        let mut fields = text.split(':');
+        let manifest = Manifest {
+            parts: fields.next()?.parse().ok()?,
+            len: fields.next()?.parse().ok()?,
+            checksum: u64::from_str_radix(fields.next()?, 16).ok()?,
+        };
+        Some(Some(manifest))
+    }
+
+    fn render(&self) -> String {
+        format!(
+            "{MANIFEST_PREFIX}{}:{}:{:016x}",
+            self.parts, self.len, self.checksum
+        )
+    }
+}
+
+fn corrupt(user: &str) -> Error {
+    Error::internal(format!(
+        "the keychain entry for profile `{user}` is corrupted"
+    ))
+    .hint("run `pointauth logout` to remove it, then `pointauth login`")
+}
+
+/// How many parts the entry currently has (0 when it is whole or absent).
+fn existing_parts(backend: &dyn Backend, user: &str) -> Result<usize> {
+    Ok(match backend.get(user)? {
+        Some(bytes) => Manifest::parse(&bytes).flatten().map_or(0, |m| m.parts),
+        None => 0,
+    })
+}
+
+pub fn save_parts(backend: &dyn Backend, user: &str, bytes: &[u8]) -> Result<()> {
+    let Some(max) = backend.max_len() else {
+        return backend.set(user, bytes);
+    };
+    let old_parts = existing_parts(backend, user)?;
+    let new_parts = if bytes.len() <= max {
+        backend.set(user, bytes)?;
+        0
+    } else {
+        let chunks: Vec<&[u8]> = bytes.chunks(max).collect();
+        for (index, chunk) in chunks.iter().enumerate() {
+            backend.set(&part_user(user, index + 1), chunk)?;
+        }
+        // The manifest goes last: a reader never sees it before all its parts exist.
+        let manifest = Manifest {
+            parts: chunks.len(),
+            len: bytes.len(),
+            checksum: checksum(bytes),
+        };
+        backend.set(user, manifest.render().as_bytes())?;
+        chunks.len()
+    };
+    for index in new_parts + 1..=old_parts {
+        backend.delete(&part_user(user, index))?;
+    }
+    Ok(())
+}
+
+pub fn load_parts(backend: &dyn Backend, user: &str) -> Result<Option<Vec<u8>>> {
+    let Some(head) = backend.get(user)? else {
+        return Ok(None);
+    };
+    let manifest = match Manifest::parse(&head) {
+        Some(Some(manifest)) => manifest,
+        Some(None) => return Ok(Some(head)),
+        None => return Err(corrupt(user)),
+    };
+    let mut joined = Vec::with_capacity(manifest.len);
+    for index in 1..=manifest.parts {
+        let part = backend
+            .get(&part_user(user, index))?
+            .ok_or_else(|| corrupt(user))?;
+        joined.extend_from_slice(&part);
+    }
+    if joined.len() != manifest.len || checksum(&joined) != manifest.checksum {
+        return Err(corrupt(user));
+    }
+    Ok(Some(joined))
+}
+
+pub fn delete_parts(backend: &dyn Backend, user: &str) -> Result<bool> {
+    let parts = existing_parts(backend, user)?;
+    for index in 1..=parts {
+        backend.delete(&part_user(user, index))?;
+    }
+    backend.delete(user)
+}
+
+/// The platform's own credential store, connected on first use (on the worker thread).
+#[derive(Default)]
+struct Platform {
+    store: Mutex<Option<Arc<CredentialStore>>>,
+}
+
+impl Platform {
+    fn entry(&self, user: &str) -> Result<Entry> {
+        let mut slot = self
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let store = match slot.as_ref() {
+            Some(store) => Arc::clone(store),
+            None => {
+                let store = platform_store().map_err(|err| unavailable(self.name(), &err))?;
+                *slot = Some(Arc::clone(&store));
+                store
+            }
+        };
+        Entry::new_in_store(&store, SERVICE, user).map_err(|err| unavailable(self.name(), &err))
+    }
+}
+
+impl Backend for Platform {
+    fn get(&self, user: &str) -> Result<Option<Vec<u8>>> {
+        match self.entry(user)?.get_secret() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(err) => Err(unavailable(self.name(), &err)),
+        }
+    }
+
+    fn set(&self, user: &str, secret: &[u8]) -> Result<()> {
+        self.entry(user)?
+            .set_secret(secret)
+            .map_err(|err| unavailable(self.name(), &err))
+    }
+
+    fn delete(&self, user: &str) -> Result<bool> {
+        match self.entry(user)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KeyringError::NoEntry) => Ok(false),
+            Err(err) => Err(unavailable(self.name(), &err)),
+        }
+    }
+
+    fn max_len(&self) -> Option<usize> {
+        // Windows Credential Manager caps a credential blob at 2560 bytes.
+        cfg!(target_os = "windows").then_some(2560)
+    }
+
+    fn name(&self) -> &'static str {
+        if cfg!(target_os = "macos") {
+            "macOS Keychain"
+        } else if cfg!(target_os = "windows") {
+            "Windows Credential Manager"
+        } else {
+            "Secret Service"
+        }
+    }
+}
+
+/// Maps a keychain error to one the user can act on. keyring-core's messages carry the
+/// platform's reason (a D-Bus error, an OS status) and never the secret itself.
+fn unavailable(name: &str, err: &KeyringError) -> Error {
+    match err {
+        KeyringError::NoStorageAccess(_) => {
+            Error::internal(format!("the OS credential store ({name}) refused access: {err}"))
+                .hint("unlock your keyring (e.g. log in to the desktop, or `gnome-keyring-daemon --unlock`), or use --store file")
+        }
+        KeyringError::PlatformFailure(_) | KeyringError::NoDefaultStore => {
+            Error::internal(format!("the OS credential store ({name}) is not available: {err}"))
+                .hint("use --store file, or start a keyring (headless Linux: see the README's troubleshooting section)")
+        }
+        _ => Error::internal(format!("the OS credential store ({name}) failed: {err}"))
+            .hint("use --store file, or run `pointauth logout` and log in again"),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(dbus_secret_service_keyring_store::Store::new()?)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(apple_native_keyring_store::keychain::Store::new()?)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(windows_native_keyring_store::Store::new()?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Err(KeyringError::NotSupportedByStore(
+        "no OS credential store is supported on this platform".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// An in-memory store that refuses secrets over `cap` bytes, as Windows does at 2560.
+    struct Capped {
+        cap: usize,
+        entries: Mutex<BTreeMap<String, Vec<u8>>>,
+    }
+
+    impl Capped {
+        fn new(cap: usize) -> Arc<Self> {
+            Arc::new(Capped {
+                cap,
+                entries: Mutex::new(BTreeMap::new()),
+            })
+        }
+
+        fn users(&self) -> Vec<String> {
+            self.entries.lock().unwrap().keys().cloned().collect()
+        }
+    }
+
+    impl Backend for Capped {
+        fn get(&self, user: &str) -> Result<Option<Vec<u8>>> {
+            Ok(self.entries.lock().unwrap().get(user).cloned())
+        }
+        fn set(&self, user: &str, secret: &[u8]) -> Result<()> {
+            if secret.len() > self.cap {
+                return Err(Error::internal("too long for the platform"));
+            }
+            self.entries
+                .lock()
+                .unwrap()
+                .insert(user.into(), secret.into());
+            Ok(())
+        }
+        fn delete(&self, user: &str) -> Result<bool> {
+            Ok(self.entries.lock().unwrap().remove(user).is_some())
+        }
+        fn max_len(&self) -> Option<usize> {
+            Some(self.cap)
+        }
+        fn name(&self) -> &'static str {
+            "capped test store"
+        }
+    }
+
+    fn session_like(len: usize) -> Secret<String> {
+        Secret::new((0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect())
+    }
+
+    #[test]
+    fn a_session_larger_than_one_entry_is_split_and_joined() {
+        let backend = Capped::new(2560);
+        let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+        let big = session_like(6000);
+        store.save("default", &big).unwrap();
+        assert_eq!(
+            backend.users(),
+            ["default", "default#1", "default#2", "default#3"]
+        );
+        assert_eq!(store.load("default").unwrap().unwrap(), big);
+    }
+
+    #[test]
+    fn a_small_session_is_one_entry_and_stale_parts_are_removed() {
+        let backend = Capped::new(100);
+        let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+        store.save("p", &session_like(450)).unwrap();
+        assert_eq!(backend.users().len(), 6);
+        store.save("p", &session_like(150)).unwrap();
+        assert_eq!(backend.users(), ["p", "p#1", "p#2"]);
+        store.save("p", &session_like(80)).unwrap();
+        assert_eq!(backend.users(), ["p"]);
+        assert_eq!(store.load("p").unwrap().unwrap(), session_like(80));
+    }
+
+    #[test]
+    fn delete_removes_every_part_and_is_idempotent() {
+        let backend = Capped::new(100);
+        let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+        store.save("p", &session_like(350)).unwrap();
+        store.save("q", &session_like(10)).unwrap();
+        assert!(store.delete("p").unwrap());
+        assert_eq!(backend.users(), ["q"]);
+        assert!(!store.delete("p").unwrap());
+        assert!(store.load("p").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_missing_or_altered_part_is_reported_as_corruption() {
+        let backend = Capped::new(100);
+        let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+        store.save("p", &session_like(250)).unwrap();
+        backend.set("p#2", b"tampered").unwrap();
+        let err = store.load("p").unwrap_err();
+        assert!(err.message().contains("corrupted"), "{err}");
+        backend.delete("p#2").unwrap();
+        assert!(store.load("p").is_err());
+    }
+
+    struct Hanging;
+    impl Backend for Hanging {
+        fn get(&self, _: &str) -> Result<Option<Vec<u8>>> {
+            std::thread::sleep(Duration::from_secs(60));
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &[u8]) -> Result<()> {
+            std::thread::sleep(Duration::from_secs(60));
+            Ok(())
+        }
+        fn delete(&self, _: &str) -> Result<bool> {
+            std::thread::sleep(Duration::from_secs(60));
+            Ok(false)
+        }
+        fn max_len(&self) -> Option<usize> {
+            None
+        }
+        fn name(&self) -> &'static str {
+            "hanging test store"
+        }
+    }
+
+    #[test]
+    fn a_keychain_that_never_answers_is_abandoned_in_time() {
+        let store = KeyringStore::with_backend(Arc::new(Hanging), Duration::from_millis(100));
+        let started = std::time::Instant::now();
+        let err = store.load("p").unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(err.message().contains("did not answer"), "{err}");
+    }
+}
