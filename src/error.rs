@@ -75,7 +75,6 @@ impl Error {
         self
     }
 
-    #[cfg(test)]
     pub fn kind(&self) -> Kind {
         self.kind
     }

@@ -1,26 +1,5 @@
-//! Entry point: parse the command line, run the command, report the error once, exit.
+//! The `pointauth` binary: everything happens in the library.
 
-mod api;
-mod broker;
-mod cli;
-mod commands;
-mod error;
-mod jwt;
-mod output;
-mod secret;
-mod session;
-mod settings;
-mod store;
-
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    let cli = cli::parse();
-    match commands::run(cli) {
-        Ok(code) => code,
-        Err(err) => {
-            err.report();
-            err.exit_code()
-        }
-    }
+fn main() -> std::process::ExitCode {
+    pointauth::main()
 }

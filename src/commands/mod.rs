@@ -1,6 +1,6 @@
 //! One module per subcommand, each `run(ctx, args) -> Result<ExitCode>`, and the dispatch.
 
-mod completions;
+pub mod completions;
 mod exec;
 mod login;
 mod logout;

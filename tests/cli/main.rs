@@ -1,0 +1,7 @@
+//! Integration tests of the `pointauth` binary against the local stand-in, one module per
+//! command. Each test runs in its own temporary HOME (see `tests/support`).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod login;

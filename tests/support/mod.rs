@@ -1,0 +1,193 @@
+//! The isolated-run builder every integration test uses: a private temporary HOME, every
+//! `POINTAUTH_*` variable cleared, no proxy, no D-Bus (so no keychain) unless a test adds one,
+//! and a fresh stand-in of the service.
+
+#![allow(dead_code)]
+
+pub mod stand_in;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+#[allow(unused_imports)]
+pub use stand_in::{DEFAULT_PASSWORD, DEFAULT_USERNAME, Endpoint, Fault, StandIn};
+
+/// Variables a developer's shell may carry that would change what pointauth does.
+const SCRUBBED: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "TZ",
+];
+
+pub struct TestEnv {
+    pub dir: TempDir,
+    pub server: StandIn,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        TestEnv {
+            dir: tempfile::tempdir().expect("temporary HOME"),
+            server: StandIn::start(),
+        }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `pointauth` with the isolated environment, pointed at the stand-in.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("pointauth"));
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("POINTAUTH_") {
+                cmd.env_remove(&name);
+            }
+        }
+        for name in SCRUBBED {
+            cmd.env_remove(name);
+        }
+        let home = self.home();
+        cmd.current_dir(home)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XDG_RUNTIME_DIR", home.join("runtime"))
+            // A bus address where nothing listens: the keychain answers "unavailable" at once,
+            // and the developer's own keychain is never touched.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}/no-bus", home.display()),
+            )
+            .env("POINTAUTH_BASE_URL", self.server.base_url())
+            .env("TZ", "America/New_York")
+            .timeout(std::time::Duration::from_secs(120));
+        cmd
+    }
+
+    /// Signs in the default user with the file store and asserts it worked.
+    pub fn login(&self) {
+        self.cmd()
+            .args([
+                "--store",
+                "file",
+                "login",
+                "--username",
+                DEFAULT_USERNAME,
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+            .assert()
+            .success();
+    }
+
+    /// `login` for a named profile.
+    pub fn login_profile(&self, profile: &str) {
+        self.cmd()
+            .args([
+                "--store",
+                "file",
+                "--profile",
+                profile,
+                "login",
+                "--username",
+                DEFAULT_USERNAME,
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+            .assert()
+            .success();
+    }
+
+    pub fn session_path(&self, profile: &str) -> PathBuf {
+        self.home()
+            .join("data/pointauth")
+            .join(format!("{profile}.json"))
+    }
+
+    pub fn meta_path(&self, profile: &str) -> PathBuf {
+        self.home()
+            .join("state/pointauth/profiles")
+            .join(format!("{profile}.json"))
+    }
+
+    pub fn session_bytes(&self, profile: &str) -> Vec<u8> {
+        std::fs::read(self.session_path(profile)).expect("session file")
+    }
+
+    pub fn session(&self, profile: &str) -> Value {
+        serde_json::from_slice(&self.session_bytes(profile)).expect("session JSON")
+    }
+
+    /// Rewrites fields of the stored session (e.g. to move an expiry into the past).
+    pub fn edit_session(&self, profile: &str, edit: impl FnOnce(&mut Value)) {
+        let mut session = self.session(profile);
+        edit(&mut session);
+        std::fs::write(self.session_path(profile), session.to_string()).expect("write session");
+    }
+
+    pub fn stored_access_token(&self) -> String {
+        self.session("default")["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub fn stored_refresh_token(&self) -> String {
+        self.session("default")["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// An RFC 3339 instant `seconds` from now (negative: in the past).
+pub fn from_now(seconds: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    rfc3339(now + seconds)
+}
+
+/// Formats unix seconds as RFC 3339 UTC (civil-from-days, Howard Hinnant's algorithm).
+pub fn rfc3339(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+pub fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
