@@ -39,3 +39,195 @@ fn login_with_password_stdin_stores_a_private_session() {
     assert!(meta.contains(DEFAULT_USERNAME) && meta.contains(&env.server.base_url()));
     assert!(meta.contains("\"file\""));
 }
+
+#[test]
+fn login_from_environment_credentials_needs_no_prompt() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["--store", "file", "login"])
+        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(env.server.sign_in_count(), 1);
+    assert_eq!(env.session("default")["username"], DEFAULT_USERNAME);
+}
+
+#[test]
+fn login_without_terminal_or_password_source_fails_at_once_with_exit_2() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["login", "--username", DEFAULT_USERNAME])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("--password-stdin"))
+        .stderr(predicate::str::contains("POINTAUTH_PASSWORD"));
+    assert_eq!(env.server.request_count(), 0);
+    assert!(!env.session_path("default").exists());
+}
+
+#[test]
+fn login_without_any_username_fails_with_exit_2() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["login", "--password-stdin"])
+        .write_stdin("pw\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--username"));
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
+fn login_remembers_the_username_and_base_url_of_the_profile() {
+    let env = TestEnv::new();
+    env.login();
+    // No --username and no POINTAUTH_BASE_URL: both come from the profile's memory.
+    env.cmd()
+        .env_remove("POINTAUTH_BASE_URL")
+        .args(["--store", "file", "login", "--password-stdin"])
+        .write_stdin(DEFAULT_PASSWORD)
+        .assert()
+        .success();
+    assert_eq!(env.server.sign_in_count(), 2);
+    assert_eq!(
+        env.server.requests()[1].body_json().unwrap()["username"],
+        DEFAULT_USERNAME
+    );
+}
+
+#[test]
+fn password_stdin_removes_exactly_one_trailing_newline() {
+    let env = TestEnv::new();
+    let password = "  spaced pässword \n";
+    env.server.add_user("bob@example.com", password);
+    env.cmd()
+        .args([
+            "--store",
+            "file",
+            "login",
+            "--username",
+            "bob@example.com",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{password}\n"))
+        .assert()
+        .success();
+    assert_eq!(
+        env.server.requests()[0].body_json().unwrap()["password"],
+        password
+    );
+    env.cmd()
+        .args([
+            "--store",
+            "file",
+            "login",
+            "--username",
+            "bob@example.com",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{}\r\n", password.trim_end_matches('\n')))
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn password_stdin_rejects_empty_and_non_utf8_input_before_any_request() {
+    let env = TestEnv::new();
+    for input in [&b"\n"[..], &b""[..], &b"\xff\xfepw\n"[..]] {
+        env.cmd()
+            .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+            .write_stdin(input)
+            .assert()
+            .code(2);
+    }
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
+fn wrong_password_exits_4_and_keeps_the_old_session() {
+    let env = TestEnv::new();
+    env.login();
+    let before = env.session_bytes("default");
+    env.cmd()
+        .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+        .write_stdin("wrong\n")
+        .assert()
+        .code(4)
+        .stdout("")
+        .stderr(predicate::str::contains("INVALID_PASSWORD"))
+        .stderr(predicate::str::contains("HTTP 400"))
+        .stderr(predicate::str::contains("wrong").not());
+    assert_eq!(env.session_bytes("default"), before);
+    assert_eq!(
+        env.server.sign_in_count(),
+        2,
+        "a rejected password is not retried"
+    );
+}
+
+#[test]
+fn unknown_and_disabled_users_exit_4() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "login",
+            "--username",
+            "nobody@example.com",
+            "--password-stdin",
+        ])
+        .write_stdin("pw\n")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("EMAIL_NOT_FOUND"));
+    env.server.disable_user(DEFAULT_USERNAME);
+    env.cmd()
+        .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("USER_DISABLED"));
+    assert_eq!(env.server.sign_in_count(), 2);
+}
+
+#[test]
+fn auto_store_without_a_keychain_falls_back_to_the_file_with_one_warning() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = stderr_of(&out);
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains("no usable OS credential store"),
+        "{stderr}"
+    );
+    assert!(env.session_path("default").exists());
+}
+
+#[test]
+fn keyring_store_without_a_keychain_fails_with_exit_1_and_a_hint() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "--store",
+            "keyring",
+            "login",
+            "--username",
+            DEFAULT_USERNAME,
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--store file"));
+    assert!(!env.session_path("default").exists());
+}

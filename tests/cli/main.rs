@@ -4,4 +4,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod exec;
+mod globals;
 mod login;
+mod logout;
+mod refresh;
+mod status;
+mod token;

@@ -78,6 +78,22 @@ impl TestEnv {
         cmd
     }
 
+    /// `sh -c SCRIPT` with the same isolated environment.
+    pub fn cmd_shell(&self, script: &str) -> Command {
+        let cmd = self.cmd();
+        let mut shell = Command::new("sh");
+        shell.arg("-c").arg(script);
+        // Copy the isolated environment onto the shell.
+        for (name, value) in cmd.get_envs() {
+            match value {
+                Some(value) => shell.env(name, value),
+                None => shell.env_remove(name),
+            };
+        }
+        shell.current_dir(self.home());
+        shell
+    }
+
     /// Signs in the default user with the file store and asserts it worked.
     pub fn login(&self) {
         self.cmd()

@@ -1,0 +1,64 @@
+//! `pointauth exec`.
+
+use predicates::prelude::*;
+
+use crate::support::*;
+
+#[test]
+fn exec_runs_the_command_with_a_fresh_token_in_its_environment() {
+    let env = TestEnv::new();
+    env.login();
+    env.cmd()
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s' \"$POINTAUTH_ACCESS_TOKEN\"",
+        ])
+        .assert()
+        .success()
+        .stdout(env.stored_access_token());
+}
+
+#[test]
+fn exec_exits_with_the_commands_status() {
+    let env = TestEnv::new();
+    env.login();
+    env.cmd()
+        .args(["exec", "--", "sh", "-c", "exit 7"])
+        .assert()
+        .code(7);
+    // Killed by a signal: the caller's shell sees 128 + N, as for the command itself.
+    let bin = assert_cmd::cargo::cargo_bin!("pointauth");
+    env.cmd_shell(&format!(
+        "'{}' exec -- sh -c 'kill -TERM $$'; echo \"status=$?\"",
+        bin.display()
+    ))
+    .assert()
+    .stdout(predicate::str::contains("status=143"));
+}
+
+#[test]
+fn exec_does_not_run_the_command_without_a_token() {
+    let env = TestEnv::new();
+    let marker = env.home().join("ran");
+    env.cmd()
+        .args(["exec", "--", "touch"])
+        .arg(&marker)
+        .assert()
+        .code(3);
+    assert!(!marker.exists());
+}
+
+#[test]
+fn exec_reports_a_missing_command_with_127() {
+    let env = TestEnv::new();
+    env.login();
+    env.cmd()
+        .args(["exec", "--", "no-such-command-pointauth-test"])
+        .assert()
+        .code(127)
+        .stderr(predicate::str::contains("not found"));
+    env.cmd().arg("exec").assert().code(2);
+}

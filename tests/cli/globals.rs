@@ -1,0 +1,187 @@
+//! Global options, their environment variables, and usage errors.
+
+use predicates::prelude::*;
+
+use crate::support::*;
+
+#[test]
+fn base_url_must_be_https_or_loopback_http() {
+    let env = TestEnv::new();
+    for url in [
+        "http://api.pointservices.com",
+        "ftp://x",
+        "not a url",
+        "https://u:p@h.example",
+    ] {
+        env.cmd()
+            .args(["--base-url", url, "token"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("invalid base URL"));
+        env.cmd()
+            .env("POINTAUTH_BASE_URL", url)
+            .arg("status")
+            .assert()
+            .code(2);
+    }
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
+fn options_may_come_before_or_after_the_subcommand() {
+    let env = TestEnv::new();
+    env.login_profile("work");
+    env.cmd()
+        .args(["--profile", "work", "token"])
+        .assert()
+        .success();
+    env.cmd()
+        .args(["token", "--profile", "work"])
+        .assert()
+        .success();
+    env.cmd()
+        .env("POINTAUTH_PROFILE", "work")
+        .arg("token")
+        .assert()
+        .success();
+    env.cmd().arg("token").assert().code(3);
+}
+
+#[test]
+fn profiles_are_independent_sessions() {
+    let env = TestEnv::new();
+    env.server.add_user("bob@example.com", "bobs password");
+    env.login();
+    env.cmd()
+        .args([
+            "--store",
+            "file",
+            "--profile",
+            "bob",
+            "login",
+            "--username",
+            "bob@example.com",
+            "--password-stdin",
+        ])
+        .write_stdin("bobs password\n")
+        .assert()
+        .success();
+    let alice = env.cmd().arg("token").output().unwrap();
+    let bob = env
+        .cmd()
+        .args(["--profile", "bob", "token"])
+        .output()
+        .unwrap();
+    assert_ne!(alice.stdout, bob.stdout);
+    assert_eq!(env.session("bob")["username"], "bob@example.com");
+}
+
+#[test]
+fn bad_option_values_are_usage_errors() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["--profile", "../etc", "token"])
+        .assert()
+        .code(2);
+    env.cmd()
+        .args(["--store", "vault", "token"])
+        .assert()
+        .code(2);
+    env.cmd()
+        .env("POINTAUTH_STORE", "vault")
+        .arg("token")
+        .assert()
+        .code(2);
+    env.cmd().args(["--timeout", "0", "token"]).assert().code(2);
+    env.cmd()
+        .env("POINTAUTH_TIMEOUT", "soon")
+        .arg("token")
+        .assert()
+        .code(2);
+    env.cmd().arg("frobnicate").assert().code(2);
+    env.cmd().arg("completions").arg("tcsh").assert().code(2);
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
+fn verbose_logs_each_request_without_secrets() {
+    let env = TestEnv::new();
+    env.login();
+    let out = env
+        .cmd()
+        .args(["-v", "refresh"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(&format!(
+            "POST {}/user-management-services-ws/oauth2/002/refreshIdToken -> 200",
+            env.server.base_url()
+        )),
+        "{stderr}"
+    );
+    for token in env.server.issued_tokens() {
+        assert!(!stderr.contains(&token));
+    }
+}
+
+#[test]
+fn a_hung_service_is_abandoned_after_the_timeout() {
+    let env = TestEnv::new();
+    for _ in 0..3 {
+        env.server.script(
+            Endpoint::SignIn,
+            Fault::Hang(std::time::Duration::from_secs(30)),
+        );
+    }
+    let started = std::time::Instant::now();
+    env.cmd()
+        .args([
+            "--timeout",
+            "1",
+            "login",
+            "--username",
+            DEFAULT_USERNAME,
+            "--password-stdin",
+        ])
+        .write_stdin(DEFAULT_PASSWORD)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("did not answer within 1 s"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(env.server.sign_in_count(), 3);
+}
+
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        env.cmd()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("pointauth"));
+    }
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let env = TestEnv::new();
+    env.cmd()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples"));
+    env.cmd()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("pointauth "));
+    env.cmd().args(["token", "--help"]).assert().success();
+}

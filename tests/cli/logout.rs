@@ -1,0 +1,62 @@
+//! `pointauth logout`.
+
+use predicates::prelude::*;
+
+use crate::support::*;
+
+#[test]
+fn logout_removes_the_session_and_the_profile_memory_and_is_idempotent() {
+    let env = TestEnv::new();
+    env.login();
+    env.cmd()
+        .arg("logout")
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("Logged out"));
+    assert!(!env.session_path("default").exists());
+    assert!(!env.meta_path("default").exists());
+    env.cmd()
+        .arg("logout")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("nothing to remove"));
+    env.cmd().arg("token").assert().code(3);
+    assert_eq!(env.server.request_count(), 1, "logout makes no request");
+}
+
+#[test]
+fn logout_all_removes_every_profile_and_one_profile_leaves_the_others() {
+    let env = TestEnv::new();
+    env.login();
+    env.login_profile("staging");
+    env.login_profile("prod");
+    env.cmd()
+        .args(["--profile", "prod", "logout"])
+        .assert()
+        .success();
+    assert!(!env.session_path("prod").exists());
+    assert!(env.session_path("staging").exists());
+    env.cmd().args(["logout", "--all"]).assert().success();
+    for profile in ["default", "staging"] {
+        assert!(!env.session_path(profile).exists());
+        assert!(!env.meta_path(profile).exists());
+    }
+    env.cmd().args(["logout", "--all"]).assert().success();
+}
+
+#[test]
+fn logout_clears_a_corrupted_session() {
+    let env = TestEnv::new();
+    env.login();
+    std::fs::write(env.session_path("default"), "garbage").unwrap();
+    std::fs::write(env.meta_path("default"), "garbage").unwrap();
+    env.cmd()
+        .arg("status")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("corrupted"));
+    env.cmd().arg("logout").assert().success();
+    assert!(!env.session_path("default").exists());
+    env.login();
+}

@@ -1,0 +1,170 @@
+//! `pointauth status`: offline, never prints a token.
+
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const FIELDS: [&str; 11] = [
+    "profile",
+    "logged_in",
+    "base_url",
+    "username",
+    "email",
+    "user_id",
+    "store",
+    "access_token_expires_at",
+    "access_token_valid",
+    "refresh_token_expires_at",
+    "refresh_token_valid",
+];
+
+#[test]
+fn status_without_a_session_exits_3() {
+    let env = TestEnv::new();
+    env.cmd()
+        .arg("status")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("not logged in"));
+    env.cmd()
+        .args(["status", "--json"])
+        .assert()
+        .code(3)
+        .stdout(predicate::function(|out: &str| {
+            serde_json::from_str::<Value>(out).unwrap()
+                == json!({"profile": "default", "logged_in": false})
+        }));
+}
+
+#[test]
+fn status_shows_who_where_and_until_when_without_a_request_or_a_token() {
+    let env = TestEnv::new();
+    env.login();
+    let requests = env.server.request_count();
+    let out = env
+        .cmd()
+        .arg("status")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = stdout_of(&out);
+    let token = env.stored_access_token();
+    let claims = claims_of(&token);
+    for expected in [
+        "default",
+        DEFAULT_USERNAME,
+        claims["user_id"].as_str().unwrap(),
+        "file",
+        &env.server.base_url(),
+        "EST Eastern",
+        "expires in ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in:\n{text}");
+    }
+    assert!(!text.contains(&token) && !text.contains(&env.stored_refresh_token()));
+
+    let out = env
+        .cmd()
+        .args(["status", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = FIELDS.to_vec();
+    expected.sort_unstable();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort_unstable();
+    assert_eq!(keys_sorted, expected);
+    assert_eq!(body["logged_in"], true);
+    assert_eq!(body["username"], DEFAULT_USERNAME);
+    assert_eq!(body["email"], DEFAULT_USERNAME);
+    assert_eq!(body["user_id"], claims["user_id"]);
+    assert_eq!(body["store"], "file");
+    assert_eq!(body["access_token_valid"], true);
+    assert_eq!(body["refresh_token_valid"], true);
+    assert_eq!(
+        body["refresh_token_expires_at"],
+        env.session("default")["refresh_token_expires_at"]
+    );
+    assert!(
+        body["access_token_expires_at"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    assert_eq!(env.server.request_count(), requests);
+}
+
+#[test]
+fn status_exit_code_follows_the_session_not_the_access_token() {
+    let env = TestEnv::new();
+    env.login();
+    env.edit_session("default", |s| {
+        s["access_token_expires_at"] = json!(from_now(-60))
+    });
+    env.cmd()
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("expired"));
+    env.edit_session("default", |s| {
+        s["refresh_token_expires_at"] = json!(from_now(-1))
+    });
+    let out = env
+        .cmd()
+        .args(["status", "--json"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["logged_in"], true);
+    assert_eq!(body["access_token_valid"], false);
+    assert_eq!(body["refresh_token_valid"], false);
+}
+
+#[test]
+fn status_all_lists_every_profile() {
+    let env = TestEnv::new();
+    env.login();
+    env.login_profile("staging");
+    let out = env
+        .cmd()
+        .args(["status", "--all", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let profiles: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(profiles, ["default", "staging"]);
+    env.cmd()
+        .args(["status", "--all"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("staging").and(predicate::str::contains("default")));
+    assert_eq!(env.server.refresh_count(), 0);
+}
+
+fn claims_of(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
