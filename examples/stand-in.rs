@@ -103,6 +103,7 @@ fn main() -> ExitCode {
         "      echo '{DEFAULT_PASSWORD}' | pointauth login --username {DEFAULT_USERNAME} --password-stdin"
     );
     println!("      pointauth token");
+    println!("      curl -H \"Authorization: Bearer $(pointauth token)\" {url}/whoami");
     println!("(Ctrl-C to stop)");
 
     loop {

@@ -70,7 +70,7 @@ pub fn save_new(ctx: &Ctx, value: &Secret<String>) -> Result<StoreKind> {
                 let file = FileStore::new(ctx.paths.data.clone());
                 file.save(&ctx.profile, value)?;
                 eprintln!(
-                    "pointauth: warning: no usable OS credential store ({}); session saved to {} (mode 0600)",
+                    "pointauth: warning: {}; session saved to {} (mode 0600) instead",
                     err.message(),
                     file.describe(&ctx.profile)
                 );

@@ -24,6 +24,8 @@ use serde_json::{Map, Value, json};
 
 pub const SIGN_IN_PATH: &str = "/user-management-services-ws/oauth2/002/signInWithPassword";
 pub const REFRESH_PATH: &str = "/user-management-services-ws/oauth2/002/refreshIdToken";
+/// A protected demo resource: answers who the bearer token belongs to, or 401.
+pub const WHOAMI_PATH: &str = "/whoami";
 pub const DEFAULT_USERNAME: &str = "alice@example.com";
 pub const DEFAULT_PASSWORD: &str = "correct horse battery staple";
 
@@ -620,6 +622,9 @@ fn serve(shared: &Shared, reader: &mut impl BufRead, out: &mut TcpStream) -> Act
         thread::sleep(delay);
     }
 
+    if path == WHOAMI_PATH {
+        return whoami(shared, &rec);
+    }
     let Some(endpoint) = endpoint else {
         return json_error(404, &format!("NOT_FOUND : no such path {path}"));
     };
@@ -685,6 +690,30 @@ fn serve(shared: &Shared, reader: &mut impl BufRead, out: &mut TcpStream) -> Act
             Action::Respond(json_response(200, &body))
         }
         Err(message) => json_error(400, &message),
+    }
+}
+
+/// The demo resource: a bearer token this server issued and that has not expired gets the
+/// user's identity; anything else gets 401.
+fn whoami(shared: &Shared, rec: &Recorded) -> Action {
+    let token = rec
+        .header("authorization")
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let issued = token.is_some_and(|t| shared.state.lock().unwrap().issued.iter().any(|i| i == t));
+    let claims = token
+        .filter(|_| issued)
+        .and_then(|t| t.split('.').nth(1))
+        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+    match claims {
+        Some(claims) if claims["exp"].as_u64().is_some_and(|exp| exp > now_secs()) => {
+            Action::Respond(json_response(
+                200,
+                &json!({"email": claims["email"], "user_id": claims["user_id"]}),
+            ))
+        }
+        _ => json_error(401, "UNAUTHENTICATED : a valid bearer token is required"),
     }
 }
 
