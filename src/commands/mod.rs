@@ -27,6 +27,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status(args) => status::run(&ctx, args),
         Command::Logout(args) => logout::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
-        Command::Completions(_) => unreachable!("handled above"),
+        Command::Completions(args) => completions::run(&args),
     }
 }
