@@ -5,6 +5,7 @@ pub mod api;
 pub mod broker;
 pub mod cli;
 pub mod commands;
+pub mod docs;
 pub mod error;
 pub mod jwt;
 pub mod output;

@@ -1,0 +1,161 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[pointauth] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'pointauth'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'pointauth'= {
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Sign in and store the session'
+            cand token 'Print a fresh access token'
+            cand refresh 'Refresh the access token now, even if it is fresh'
+            cand status 'Show who is signed in and until when, without contacting the service'
+            cand logout 'Remove the stored session and remembered settings'
+            cand exec 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pointauth;login'= {
+            cand --username 'Account to sign in as [default: POINTAUTH_USERNAME, else the remembered one, else a prompt]'
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --password-stdin 'Read the password from standard input, a pipe or a file (one trailing newline is removed)'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pointauth;token'= {
+            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h'
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --header 'Print `Authorization: Bearer <token>` instead of the bare token'
+            cand --json 'Print {"access_token", "token_type", "expires_at", "expires_in"} as JSON'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pointauth;refresh'= {
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pointauth;status'= {
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --json 'Print JSON instead of text (with --all, an array)'
+            cand --all 'Show every profile'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pointauth;logout'= {
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --all 'Remove every profile'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pointauth;exec'= {
+            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h'
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pointauth;completions'= {
+            cand --profile 'Named session to use: one per account or environment [default: default]'
+            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pointauth;help'= {
+            cand login 'Sign in and store the session'
+            cand token 'Print a fresh access token'
+            cand refresh 'Refresh the access token now, even if it is fresh'
+            cand status 'Show who is signed in and until when, without contacting the service'
+            cand logout 'Remove the stored session and remembered settings'
+            cand exec 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pointauth;help;login'= {
+        }
+        &'pointauth;help;token'= {
+        }
+        &'pointauth;help;refresh'= {
+        }
+        &'pointauth;help;status'= {
+        }
+        &'pointauth;help;logout'= {
+        }
+        &'pointauth;help;exec'= {
+        }
+        &'pointauth;help;completions'= {
+        }
+        &'pointauth;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
