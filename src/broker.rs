@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::api::{Client, Failure, host_of};
+use crate::cli::StoreChoice;
 use crate::error::{Error, Result};
 use crate::output::{local_and_eastern, relative};
 use crate::session::{Grant, Session};
@@ -139,6 +140,15 @@ pub fn store_signed_in(
     Ok((session, kind))
 }
 
+/// With `--store keyring`, fails before any sign-in when the keychain cannot be reached, so
+/// credentials are not sent for a session that could not be kept.
+pub fn require_chosen_store(ctx: &Ctx) -> Result<()> {
+    if ctx.store == StoreChoice::Keyring {
+        store::open(ctx, StoreKind::Keyring).load(&ctx.profile)?;
+    }
+    Ok(())
+}
+
 /// Signs in with POINTAUTH_USERNAME/POINTAUTH_PASSWORD when both are set; otherwise fails
 /// with `reason`. The caller holds the profile lock.
 fn sign_in_from_env(ctx: &Ctx, reason: Error, lock: &ProfileLock) -> Result<Session> {
@@ -146,6 +156,7 @@ fn sign_in_from_env(ctx: &Ctx, reason: Error, lock: &ProfileLock) -> Result<Sess
     else {
         return Err(reason);
     };
+    require_chosen_store(ctx)?;
     if ctx.verbose {
         eprintln!("pointauth: signing in as {username} with POINTAUTH_USERNAME/POINTAUTH_PASSWORD");
     }

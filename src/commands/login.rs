@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use crate::api::{Client, host_of};
-use crate::broker::{lock_patience, store_signed_in};
+use crate::broker::{lock_patience, require_chosen_store, store_signed_in};
 use crate::cli::LoginArgs;
 use crate::error::{Error, Result};
 use crate::output::{local_and_eastern, relative};
@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, args: LoginArgs) -> Result<ExitCode> {
     let username = username(ctx, &args, interactive)?;
     let password = password(ctx, &args, interactive, &username)?;
 
+    require_chosen_store(ctx)?;
     // Sign in before taking the lock: a slow prompt or service must not block other processes.
     let grant = Client::new(ctx).sign_in(&username, &password)?;
     drop(password);

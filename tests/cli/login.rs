@@ -228,4 +228,9 @@ fn keyring_store_without_a_keychain_fails_with_exit_1_and_a_hint() {
         .code(1)
         .stderr(predicate::str::contains("--store file"));
     assert!(!env.session_path("default").exists());
+    assert_eq!(
+        env.server.request_count(),
+        0,
+        "no credentials sent for a session that cannot be kept"
+    );
 }
