@@ -53,13 +53,19 @@ impl KeyringStore {
         std::thread::spawn(move || {
             let _ = tx.send(op(backend.as_ref()));
         });
-        rx.recv_timeout(self.timeout).unwrap_or_else(|_| {
-            Err(Error::internal(format!(
+        rx.recv_timeout(self.timeout).unwrap_or_else(|err| match err {
+            mpsc::RecvTimeoutError::Timeout => Err(Error::internal(format!(
                 "the OS credential store ({}) did not answer within {} s",
                 self.backend.name(),
                 self.timeout.as_secs()
             ))
-            .hint("unlock your keyring (it may be waiting for a password prompt), or use --store file"))
+            .hint("unlock your keyring (it may be waiting for a password prompt), or use --store file")),
+            // The worker ended without an answer: the keychain library panicked.
+            mpsc::RecvTimeoutError::Disconnected => Err(Error::internal(format!(
+                "the OS credential store ({}) failed unexpectedly",
+                self.backend.name()
+            ))
+            .hint("use --store file")),
         })
     }
 }
@@ -280,9 +286,20 @@ impl Backend for Platform {
 /// platform's reason (a D-Bus error, an OS status) and never the secret itself.
 fn unavailable(name: &str, err: &KeyringError) -> Error {
     match err {
+        // libdbus gives up on a call after its own timeout (2 s in the Secret Service client),
+        // before our watchdog: a provider that is being started and never comes up (a
+        // stalled D-Bus activation) or a service that hangs. Say so, as the watchdog would.
+        KeyringError::PlatformFailure(_) if did_not_answer(err) => {
+            Error::internal(format!("the OS credential store ({name}) did not answer"))
+                .cause(err)
+                .hint("check that your keyring daemon runs and is unlocked, or use --store file")
+        }
+        // Also what a gnome-keyring started on demand answers when it has no login keyring
+        // yet (no default collection): then a plain `--unlock` would start a second daemon
+        // that does not own the bus name, hence `--replace`.
         KeyringError::NoStorageAccess(_) => {
             Error::internal(format!("the OS credential store ({name}) refused access: {err}"))
-                .hint("unlock your keyring (e.g. log in to the desktop, or `gnome-keyring-daemon --unlock`), or use --store file")
+                .hint("unlock your keyring or create its default (login) keyring, e.g. log in to the desktop, or headless: `gnome-keyring-daemon --replace --unlock` with the password on stdin; or use --store file")
         }
         KeyringError::PlatformFailure(_) | KeyringError::NoDefaultStore => {
             Error::internal(format!("the OS credential store ({name}) is not available: {err}"))
@@ -291,6 +308,20 @@ fn unavailable(name: &str, err: &KeyringError) -> Error {
         _ => Error::internal(format!("the OS credential store ({name}) failed: {err}"))
             .hint("use --store file, or run `pointauth logout` and log in again"),
     }
+}
+
+/// A D-Bus call that timed out: libdbus's NoReply text, or the bus's activation timeout.
+/// keyring-core keeps only the message, not the D-Bus error name, so the text is all there is.
+fn did_not_answer(err: &KeyringError) -> bool {
+    let text = err.to_string();
+    [
+        "Did not receive a reply",
+        "NoReply",
+        "TimedOut",
+        "timed out",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
 }
 
 #[cfg(target_os = "linux")]
@@ -447,5 +478,33 @@ mod tests {
         let err = store.load("p").unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(2));
         assert!(err.message().contains("did not answer"), "{err}");
+    }
+
+    struct Panicking;
+    impl Backend for Panicking {
+        fn get(&self, _: &str) -> Result<Option<Vec<u8>>> {
+            panic!("the keychain library panicked");
+        }
+        fn set(&self, _: &str, _: &[u8]) -> Result<()> {
+            panic!("the keychain library panicked");
+        }
+        fn delete(&self, _: &str) -> Result<bool> {
+            panic!("the keychain library panicked");
+        }
+        fn max_len(&self) -> Option<usize> {
+            None
+        }
+        fn name(&self) -> &'static str {
+            "panicking test store"
+        }
+    }
+
+    #[test]
+    fn a_keychain_call_that_panics_is_an_error_not_a_timeout() {
+        let store = KeyringStore::with_backend(Arc::new(Panicking), Duration::from_secs(30));
+        let started = std::time::Instant::now();
+        let err = store.load("p").unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(err.message().contains("failed unexpectedly"), "{err}");
     }
 }

@@ -1,0 +1,547 @@
+//! The keychain store against a real Secret Service: each test gets a private D-Bus session
+//! bus and gnome-keyring (tests/support/keyring.rs), and `secret-tool` checks what pointauth
+//! stored as an independent client. Without those tools the tests say `SKIPPED` (and fail
+//! under `CI=true`).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+use support::keyring::{PrivateKeyring, SilentBus, marked_processes};
+use support::*;
+
+/// The attributes the Secret Service store gives pointauth's entry for profile `default`.
+const DEFAULT_ENTRY: &[(&str, &str)] = &[("service", "pointauth"), ("username", "default")];
+
+/// `pointauth` in the test's HOME, talking to this bus.
+fn on_bus(env: &TestEnv, address: &str) -> assert_cmd::Command {
+    let mut cmd = env.cmd();
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", address);
+    cmd
+}
+
+fn login_args(store: &str) -> [&str; 6] {
+    [
+        "--store",
+        store,
+        "login",
+        "--username",
+        DEFAULT_USERNAME,
+        "--password-stdin",
+    ]
+}
+
+fn login(env: &TestEnv, address: &str, store: &str) -> std::process::Output {
+    on_bus(env, address)
+        .args(login_args(store))
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .output()
+        .expect("run pointauth login")
+}
+
+/// The session JSON in the keychain entry, read by `secret-tool`.
+fn keychain_session(kr: &PrivateKeyring, entry: &[(&str, &str)]) -> Value {
+    let text = kr
+        .lookup(entry)
+        .unwrap_or_else(|| panic!("secret-tool finds no item for {entry:?}"));
+    serde_json::from_str(&text).expect("the keychain item is the session JSON")
+}
+
+fn stdout_line(output: &std::process::Output) -> String {
+    let stdout = stdout_of(output);
+    assert!(stdout.ends_with('\n'), "{stdout:?}");
+    stdout.trim_end_matches('\n').to_owned()
+}
+
+#[test]
+fn keyring_mode_login_stores_the_session_where_secret_tool_finds_it() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let out = login(&env, kr.address(), "keyring");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("keyring store"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    let item = kr.search(DEFAULT_ENTRY);
+    assert!(item.contains("attribute.service = pointauth"), "{item}");
+    assert!(item.contains("attribute.username = default"), "{item}");
+    let session = keychain_session(&kr, DEFAULT_ENTRY);
+    assert_eq!(session["username"], DEFAULT_USERNAME);
+    assert_eq!(session["base_url"], env.server.base_url());
+    let issued = env.server.issued_tokens();
+    assert!(issued.contains(&session["access_token"].as_str().unwrap().to_owned()));
+    assert!(issued.contains(&session["refresh_token"].as_str().unwrap().to_owned()));
+    assert!(!env.session_path("default").exists(), "no session file");
+
+    // `token` hands out exactly what the keychain holds, without asking the service.
+    let out = on_bus(&env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_line(&out), session["access_token"].as_str().unwrap());
+    assert_eq!(
+        env.server.request_count(),
+        1,
+        "a fresh token needs no request"
+    );
+}
+
+#[test]
+fn keyring_mode_refresh_rewrites_the_keychain_entry_and_token_follows() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    env.server.set_rotate_refresh_tokens(true);
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    let before = keychain_session(&kr, DEFAULT_ENTRY);
+
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "refresh"])
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(env.server.refresh_count(), 1);
+    let after = keychain_session(&kr, DEFAULT_ENTRY);
+    assert_ne!(after["access_token"], before["access_token"]);
+    assert_ne!(
+        after["refresh_token"], before["refresh_token"],
+        "the rotated refresh token is stored"
+    );
+    let issued = env.server.issued_tokens();
+    for field in ["access_token", "refresh_token"] {
+        assert!(issued.contains(&after[field].as_str().unwrap().to_owned()));
+    }
+
+    let out = on_bus(&env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_line(&out), after["access_token"].as_str().unwrap());
+    assert_eq!(
+        env.server.refresh_count(),
+        1,
+        "the refreshed token is fresh"
+    );
+}
+
+#[test]
+fn keyring_mode_status_names_the_keyring_store() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "keyring (Secret Service entry (service pointauth, user default))",
+        ));
+    let out = on_bus(&env, kr.address())
+        .args(["--store", "keyring", "status", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["store"], "keyring");
+    assert_eq!(status["logged_in"], true);
+    assert_eq!(status["username"], DEFAULT_USERNAME);
+    let token = keychain_session(&kr, DEFAULT_ENTRY)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !stdout_of(&out).contains(&token),
+        "status never prints a token"
+    );
+}
+
+#[test]
+fn keyring_mode_logout_removes_the_entry_and_is_idempotent() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "logout"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Logged out"));
+    assert_eq!(kr.lookup(DEFAULT_ENTRY), None, "secret-tool finds nothing");
+    assert_eq!(kr.search(&[("service", "pointauth")]).trim(), "");
+    assert!(!env.meta_path("default").exists());
+
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "logout"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("nothing to remove"));
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "status"])
+        .assert()
+        .code(3);
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .assert()
+        .code(3)
+        .stdout("");
+}
+
+#[test]
+fn each_profile_is_its_own_keychain_entry() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    on_bus(&env, kr.address())
+        .args(["--profile", "work"])
+        .args(login_args("keyring"))
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .assert()
+        .success();
+    let work = [("service", "pointauth"), ("username", "work")];
+    let work_session = keychain_session(&kr, &work);
+    assert_ne!(
+        work_session["access_token"],
+        keychain_session(&kr, DEFAULT_ENTRY)["access_token"]
+    );
+
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "--profile", "work", "logout"])
+        .assert()
+        .success();
+    assert_eq!(kr.lookup(&work), None);
+    assert!(
+        kr.lookup(DEFAULT_ENTRY).is_some(),
+        "the other profile stays"
+    );
+}
+
+/// Every regular file under `root` whose bytes contain one of `needles`, with the needle.
+fn files_containing(root: &Path, needles: &[String]) -> (usize, Vec<String>) {
+    let mut seen = 0;
+    let mut hits = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_file() {
+                seen += 1;
+                let bytes = std::fs::read(entry.path()).unwrap();
+                for needle in needles {
+                    if bytes
+                        .windows(needle.len())
+                        .any(|window| window == needle.as_bytes())
+                    {
+                        hits.push(format!("{} holds {needle:.12}…", entry.path().display()));
+                    }
+                }
+            }
+        }
+    }
+    (seen, hits)
+}
+
+#[test]
+fn keyring_mode_writes_no_secret_to_disk() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    env.server.set_rotate_refresh_tokens(true);
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    for command in ["token", "refresh", "status"] {
+        on_bus(&env, kr.address())
+            .args(["--store", "keyring", command])
+            .assert()
+            .success();
+    }
+    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+    let issued = env.server.issued_tokens();
+    assert_eq!(
+        issued.len(),
+        4,
+        "two access and two refresh tokens: {issued:?}"
+    );
+    let mut secrets = issued.clone();
+    secrets.push(DEFAULT_PASSWORD.to_owned());
+
+    // gnome-keyring's own files live in the fixture's directory, outside this HOME, so the
+    // whole HOME is searched with no exception.
+    assert!(!kr.data_dir().starts_with(env.home()));
+    let (seen, hits) = files_containing(env.home(), &secrets);
+    assert!(hits.is_empty(), "secrets on disk: {hits:?}");
+    // The search reads what pointauth wrote: the metadata file names the user.
+    assert!(seen >= 1);
+    let (_, named) = files_containing(env.home(), &[DEFAULT_USERNAME.to_owned()]);
+    assert!(!named.is_empty(), "the walk found pointauth's metadata");
+
+    // And the keyring's own file holds them encrypted, not in plain text.
+    let (keyring_files, hits) = files_containing(&kr.data_dir(), &secrets);
+    assert!(keyring_files >= 1, "gnome-keyring wrote its login keyring");
+    assert!(
+        hits.is_empty(),
+        "plain-text secrets in the keyring: {hits:?}"
+    );
+}
+
+#[test]
+fn auto_uses_the_keychain_when_it_answers() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let out = login(&env, kr.address(), "auto");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
+    assert!(!env.session_path("default").exists(), "no session file");
+    let session = keychain_session(&kr, DEFAULT_ENTRY);
+
+    let out = on_bus(&env, kr.address())
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["store"], "keyring");
+    let out = on_bus(&env, kr.address()).arg("token").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_line(&out), session["access_token"].as_str().unwrap());
+}
+
+#[test]
+fn auto_falls_back_to_a_file_with_one_warning_when_no_keychain_answers() {
+    let env = TestEnv::new();
+    // env.cmd()'s bus address points at a socket that does not exist.
+    let out = env
+        .cmd()
+        .args(login_args("auto"))
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "one warning, one confirmation: {stderr}");
+    assert!(lines[0].starts_with("pointauth: warning: "), "{stderr}");
+    assert!(lines[0].contains("credential store"), "{stderr}");
+    assert!(lines[1].starts_with("Logged in"), "{stderr}");
+    assert!(lines[1].contains("file store"), "{stderr}");
+    assert!(env.session_path("default").exists());
+    assert!(
+        env.server
+            .issued_tokens()
+            .contains(&env.stored_access_token())
+    );
+    let out = env.cmd().args(["status", "--json"]).output().unwrap();
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["store"], "file");
+}
+
+#[test]
+fn store_keyring_without_a_keychain_fails_fast_and_writes_no_file() {
+    let env = TestEnv::new();
+    let started = Instant::now();
+    let out = env
+        .cmd()
+        .args(login_args("keyring"))
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(stderr.starts_with("pointauth: "), "{stderr}");
+    assert!(
+        stderr.contains("--store file"),
+        "the hint names the way out: {stderr}"
+    );
+    assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
+    assert!(!env.session_path("default").exists());
+    assert!(!env.meta_path("default").exists());
+    for secret in env.server.issued_tokens() {
+        assert!(!stderr.contains(&secret));
+    }
+
+    let started = Instant::now();
+    env.cmd()
+        .args(["--store", "keyring", "token"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("--store file"));
+    assert!(started.elapsed() < Duration::from_millis(2500));
+}
+
+#[test]
+fn a_keychain_that_never_answers_is_abandoned_with_a_clear_error() {
+    let bus = SilentBus::start();
+    let env = TestEnv::new();
+    let started = Instant::now();
+    let out = login(&env, &bus.address(), "keyring");
+    let elapsed = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("did not answer"), "{stderr}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert!(!env.session_path("default").exists());
+}
+
+#[test]
+fn auto_falls_back_to_a_file_when_the_keychain_never_answers() {
+    let bus = SilentBus::start();
+    let env = TestEnv::new();
+    // One bounded attempt, then the file and a warning.
+    let started = Instant::now();
+    let out = login(&env, &bus.address(), "auto");
+    let elapsed = started.elapsed();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert!(env.session_path("default").exists());
+}
+
+#[test]
+fn a_secret_service_activation_that_stalls_is_bounded() {
+    let Some(kr) = PrivateKeyring::stalled() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let started = Instant::now();
+    let out = login(&env, kr.address(), "keyring");
+    let elapsed = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("did not answer"), "{stderr}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert!(!env.session_path("default").exists());
+}
+
+#[test]
+fn logout_removes_both_the_keychain_entry_and_a_fallback_file() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    // A file session from a login without a keychain (auto's fallback)...
+    let out = login(&env, "unix:path=/nonexistent/bus", "auto");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let fallback = env.session_bytes("default");
+    // ...then a login that reached the keychain, and the old file put back, as a crash
+    // between the two writes, or an older pointauth, could leave it.
+    assert!(login(&env, kr.address(), "auto").status.success());
+    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+    assert!(
+        !env.session_path("default").exists(),
+        "login moved the session"
+    );
+    std::fs::write(env.session_path("default"), fallback).unwrap();
+
+    on_bus(&env, kr.address())
+        .arg("logout")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Logged out"));
+    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
+    assert!(!env.session_path("default").exists());
+    assert!(!env.meta_path("default").exists());
+    on_bus(&env, kr.address()).arg("logout").assert().success();
+}
+
+#[test]
+fn a_keyring_with_no_default_collection_refuses_login_and_auto_falls_back() {
+    // gnome-keyring started on demand by the bus with a fresh HOME: no login keyring, so
+    // reads find nothing and writes are refused.
+    let Some(kr) = PrivateKeyring::activatable() else {
+        return;
+    };
+    let env = TestEnv::new();
+    on_bus(&env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not logged in"));
+
+    let out = login(&env, kr.address(), "keyring");
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("pointauth: the OS credential store (Secret Service) refused access"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--replace --unlock"), "{stderr}");
+    assert!(stderr.contains("--store file"), "{stderr}");
+    assert!(!env.session_path("default").exists());
+    assert!(!env.meta_path("default").exists());
+
+    let out = login(&env, kr.address(), "auto");
+    let stderr = stderr_of(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("pointauth: warning: "), "{stderr}");
+    assert!(env.session_path("default").exists());
+    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
+}
+
+/// Runs one keychain call against the fixture, so the bus activates what it would.
+fn touch(kr: &PrivateKeyring) {
+    let env = TestEnv::new();
+    let _ = on_bus(&env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .output()
+        .unwrap();
+}
+
+#[test]
+fn the_private_keyring_leaves_no_process_behind() {
+    let fixtures = [
+        (PrivateKeyring::unlocked(), "gnome-keyring-d"),
+        (PrivateKeyring::activatable(), "gnome-keyring-d"),
+        (PrivateKeyring::stalled(), "sleep"),
+    ];
+    for (fixture, provider) in fixtures {
+        let Some(kr) = fixture else {
+            return;
+        };
+        touch(&kr);
+        let marker = kr.marker();
+        let running = kr.processes();
+        let names: Vec<String> = running
+            .iter()
+            .map(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            })
+            .collect();
+        assert!(names.iter().any(|n| n == "dbus-daemon"), "{names:?}");
+        assert!(names.iter().any(|n| n == provider), "{names:?}");
+        drop(kr);
+        assert_eq!(
+            marked_processes(&marker),
+            Vec::<u32>::new(),
+            "{names:?} left running"
+        );
+    }
+}
