@@ -51,11 +51,16 @@ pub fn all_profiles(ctx: &Ctx) -> Vec<String> {
 fn logout(ctx: &Ctx, profile: &str) -> Result<bool> {
     // Metadata that cannot be read still gets removed.
     let remembered = ProfileMeta::load(&ctx.paths, profile).ok().flatten();
-    let in_keyring = remembered.is_some_and(|meta| meta.store == StoreKind::Keyring)
-        || ctx.store == StoreChoice::Keyring;
+    let keychain_holds_it = remembered.is_some_and(|meta| meta.store == StoreKind::Keyring);
     let mut removed = store::open(ctx, StoreKind::File).delete(profile)?;
-    if in_keyring {
-        removed |= store::open(ctx, StoreKind::Keyring).delete(profile)?;
+    let keychain = store::open(ctx, StoreKind::Keyring);
+    match ctx.store {
+        StoreChoice::File => {}
+        StoreChoice::Keyring => removed |= keychain.delete(profile)?,
+        StoreChoice::Auto if keychain_holds_it => removed |= keychain.delete(profile)?,
+        // The metadata may be gone or stale (a keychain write that finished after its
+        // watchdog gave up): clear the keychain too, but an absent keychain is no error.
+        StoreChoice::Auto => removed |= keychain.delete(profile).unwrap_or(false),
     }
     removed |= ProfileMeta::delete(&ctx.paths, profile)?;
     Ok(removed)

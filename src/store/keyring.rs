@@ -3,7 +3,7 @@
 //! the platform caps an entry's size, and every call bounded in time.
 
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use keyring_core::api::CredentialStore;
@@ -34,8 +34,12 @@ pub struct KeyringStore {
 }
 
 impl KeyringStore {
+    /// The platform's store. One connection per process: a Secret Service connection and
+    /// its key exchange cost several milliseconds, and a refresh reads then writes.
     pub fn platform() -> Self {
-        Self::with_backend(Arc::new(Platform::default()), CALL_TIMEOUT)
+        static PLATFORM: OnceLock<Arc<Platform>> = OnceLock::new();
+        let platform = PLATFORM.get_or_init(|| Arc::new(Platform::default()));
+        Self::with_backend(Arc::clone(platform) as Arc<dyn Backend>, CALL_TIMEOUT)
     }
 
     pub fn with_backend(backend: Arc<dyn Backend>, timeout: Duration) -> Self {

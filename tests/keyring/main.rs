@@ -545,3 +545,21 @@ fn the_private_keyring_leaves_no_process_behind() {
         );
     }
 }
+
+#[test]
+fn auto_logout_clears_a_keychain_entry_whose_metadata_is_gone() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    assert!(login(&env, kr.address(), "auto").status.success());
+    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+    std::fs::remove_file(env.meta_path("default")).unwrap();
+
+    on_bus(&env, kr.address())
+        .arg("logout")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Logged out"));
+    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
+}
