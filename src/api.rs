@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
-use ureq::Agent;
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::{Agent, Proxy};
 
 use crate::error::{Error, Kind};
 use crate::secret::Secret;
@@ -129,11 +130,19 @@ pub struct Client {
     host: String,
     timeout: Duration,
     verbose: bool,
+    /// A proxy setting that cannot be used: reported by the first call, before any request.
+    proxy_error: Option<Error>,
 }
 
 impl Client {
     pub fn new(ctx: &Ctx) -> Client {
+        let (proxy, proxy_error) = match proxy_for(&ctx.base_url, |name| std::env::var(name).ok()) {
+            Ok(proxy) => (proxy, None),
+            Err(err) => (None, Some(err)),
+        };
         let config = Agent::config_builder()
+            // Chosen here, not by ureq: see `proxy_for`.
+            .proxy(proxy)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(ctx.timeout))
@@ -150,25 +159,33 @@ impl Client {
             host: host_of(&ctx.base_url).to_owned(),
             timeout: ctx.timeout,
             verbose: ctx.verbose,
+            proxy_error,
         }
     }
 
     pub fn sign_in(&self, username: &str, password: &Secret<String>) -> Result<Grant, ApiError> {
         let body = json!({"username": username, "password": password.expose()});
-        let answer = self.call(Call::SignIn, body)?;
+        let answer = self.call(Call::SignIn, body, password)?;
         parse_grant(Call::SignIn, &answer)
             .map_err(|problem| self.malformed(Call::SignIn, 200, problem))
     }
 
     pub fn refresh(&self, refresh_token: &Secret<String>) -> Result<Grant, ApiError> {
         let body = json!({"refresh_token": refresh_token.expose()});
-        let answer = self.call(Call::Refresh, body)?;
+        let answer = self.call(Call::Refresh, body, refresh_token)?;
         parse_grant(Call::Refresh, &answer)
             .map_err(|problem| self.malformed(Call::Refresh, 200, problem))
     }
 
     /// Posts `body`, retrying passing failures, and returns a successful answer's bytes.
-    fn call(&self, call: Call, body: Value) -> Result<Vec<u8>, ApiError> {
+    /// `secret` is the credential the body carries: server text that echoes it is redacted.
+    fn call(&self, call: Call, body: Value, secret: &Secret<String>) -> Result<Vec<u8>, ApiError> {
+        if let Some(error) = &self.proxy_error {
+            return Err(ApiError {
+                failure: Failure::Unusable,
+                error: error.clone(),
+            });
+        }
         let url = format!("{}{}", self.base_url, call.path());
         let payload = Secret::new(body.to_string());
         let started = Instant::now();
@@ -176,7 +193,7 @@ impl Client {
         let deadline = started + self.timeout * MAX_ATTEMPTS + MAX_RETRY_AFTER * 2;
         let mut attempt = 1;
         loop {
-            let (error, retry_after) = match self.attempt(call, &url, &payload) {
+            let (error, retry_after) = match self.attempt(call, &url, &payload, secret) {
                 Ok(bytes) => return Ok(bytes),
                 Err(Attempt::Final(error)) => return Err(error),
                 Err(Attempt::Retry(error, retry_after)) => (error, retry_after),
@@ -209,7 +226,13 @@ impl Client {
         }
     }
 
-    fn attempt(&self, call: Call, url: &str, payload: &Secret<String>) -> Result<Vec<u8>, Attempt> {
+    fn attempt(
+        &self,
+        call: Call,
+        url: &str,
+        payload: &Secret<String>,
+        secret: &Secret<String>,
+    ) -> Result<Vec<u8>, Attempt> {
         let started = Instant::now();
         let result = self
             .agent
@@ -230,12 +253,24 @@ impl Client {
             .headers()
             .get("retry-after")
             .and_then(|value| value.to_str().ok())
-            .and_then(parse_retry_after);
+            .and_then(|value| parse_retry_after(value, Utc::now()));
         let location = response
             .headers()
             .get("location")
             .and_then(|value| value.to_str().ok())
-            .map(|value| host_of(value).to_owned());
+            .map(|value| {
+                // `//host/path` names another host; a relative `/path` stays on this one.
+                let target = match value.strip_prefix("//") {
+                    Some(rest) => host_of(rest),
+                    None if value.contains("://") => host_of(value),
+                    None => "",
+                };
+                if target.is_empty() {
+                    format!("another path on {}", self.host)
+                } else {
+                    sanitize(target)
+                }
+            });
         let too_long = response
             .body()
             .content_length()
@@ -278,7 +313,7 @@ impl Client {
                 .hint("check --base-url: credentials are only ever sent to the host you name"),
             ));
         }
-        Err(self.status_error(call, status, &body, retry_after))
+        Err(self.status_error(call, status, &body, retry_after, secret))
     }
 
     fn log(&self, url: &str, outcome: &str, started: Instant) {
@@ -355,10 +390,11 @@ impl Client {
         status: u16,
         body: &[u8],
         retry_after: Option<Duration>,
+        secret: &Secret<String>,
     ) -> Attempt {
         let what = call.name();
         let host = &self.host;
-        let parsed = parse_error_body(body);
+        let parsed = parse_error_body(body, secret.expose());
         let code = parsed.code.as_deref();
         let mut message = format!("{what} failed: HTTP {status} from {host}");
         match (&parsed.code, &parsed.detail) {
@@ -464,9 +500,101 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(ceiling_ms / 10 + z % (ceiling_ms - ceiling_ms / 10 + 1))
 }
 
-/// `Retry-After` as delta-seconds. (HTTP dates are rare from token services; they count as absent.)
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3), measured from `now`; a
+/// date already past means "now". Anything else counts as absent.
+fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// The proxy for requests to `base_url`, from the environment (`var` reads a variable).
+///
+/// ureq's own `Proxy::try_from_env` is not used: it takes the first of ALL_PROXY, HTTPS_PROXY
+/// and HTTP_PROXY for every target, so an `http://127.0.0.1` base URL went through the proxy
+/// (which reaches its own loopback, not ours, and sees the password in clear text), it matched
+/// NO_PROXY entries only verbatim (`a, b` or `host:port` never matched), and a `socks5://`
+/// proxy was silently skipped. Here, like curl:
+/// - `https://` targets use `https_proxy`/`HTTPS_PROXY`, else `all_proxy`/`ALL_PROXY`;
+/// - `http://` targets (loopback only, by the contract) never use a proxy;
+/// - `NO_PROXY`/`no_proxy`: comma-separated names, `*` for all; `example.com` and
+///   `.example.com` cover the name and its subdomains; a `:port` suffix is ignored;
+/// - only `http://` and `https://` (CONNECT) proxies; anything else is a usage error.
+///
+/// Errors name the variable, never its value (it may hold credentials).
+fn proxy_for(base_url: &str, var: impl Fn(&str) -> Option<String>) -> Result<Option<Proxy>, Error> {
+    let (scheme, _) = base_url.split_once("://").unwrap_or(("https", base_url));
+    if !scheme.eq_ignore_ascii_case("https") {
+        return Ok(None);
+    }
+    let set = |name: &&str| var(name).filter(|value| !value.trim().is_empty());
+    let Some((name, url)) = ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .find_map(|name| set(name).map(|value| (*name, value)))
+    else {
+        return Ok(None);
+    };
+    let no_proxy = ["no_proxy", "NO_PROXY"]
+        .iter()
+        .find_map(|name| var(name))
+        .unwrap_or_default();
+    if bypasses_proxy(host_name(host_of(base_url)), &no_proxy) {
+        return Ok(None);
+    }
+    let url = url.trim();
+    let bad = |why: &str| {
+        Error::usage(format!("the proxy in {name} {why}"))
+            .hint(format!("fix or unset {name}, or list the host in NO_PROXY"))
+    };
+    let scheme = url
+        .split_once("://")
+        .map_or("http", |(scheme, _)| scheme)
+        .to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(bad(
+            "is not an http:// or https:// proxy (pointauth supports CONNECT proxies only)",
+        ));
+    }
+    Proxy::new(url)
+        .map(Some)
+        .map_err(|_| bad("is not a valid proxy URL"))
+}
+
+/// Whether `host` is covered by a NO_PROXY list.
+fn bypasses_proxy(host: &str, no_proxy: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    no_proxy.split(',').map(str::trim).any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        let entry = entry.strip_prefix('*').unwrap_or(entry);
+        let entry = entry.strip_prefix('.').unwrap_or(entry);
+        let entry = host_name(entry).trim_end_matches('.').to_ascii_lowercase();
+        !entry.is_empty()
+            && (host == entry
+                || host
+                    .strip_suffix(&entry)
+                    .is_some_and(|rest| rest.ends_with('.')))
+    })
+}
+
+/// The host of `host[:port]` or `[v6]:port`, without brackets or port.
+fn host_name(authority: &str) -> &str {
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or(v6);
+    }
+    match authority.rsplit_once(':') {
+        // A bare IPv6 address has several colons and no port.
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host
+        }
+        _ => authority,
+    }
 }
 
 pub fn host_of(url: &str) -> &str {
@@ -551,7 +679,29 @@ struct ErrorBody {
 
 /// Reads Firebase-style `{"error": {"message": "CODE : detail"}}`, OAuth-style
 /// `{"error": "...", "error_description": "..."}`, or anything else.
-fn parse_error_body(body: &[u8]) -> ErrorBody {
+///
+/// Server text that echoes `secret` (the password or refresh token just sent) has it redacted
+/// before it is cut, so a chatty service cannot put a credential into a CI log. The code is
+/// read before redacting (a password such as `PASS` must not turn `INVALID_PASSWORD` into
+/// something else); a code that is not one pointauth knows and contains the secret is treated
+/// as text and redacted.
+fn parse_error_body(body: &[u8], secret: &str) -> ErrorBody {
+    let echoes = |text: &str| !secret.is_empty() && text.contains(secret);
+    let redact = |text: &str| -> String {
+        if echoes(text) {
+            text.replace(secret, "[redacted]")
+        } else {
+            text.to_owned()
+        }
+    };
+    let sanitize = |text: &str| sanitize(&redact(text));
+    let as_code = |text: &str| {
+        let text = text.trim();
+        let known = [CREDENTIAL_CODES, SESSION_ENDED_CODES, RATE_LIMIT_CODES]
+            .iter()
+            .any(|codes| codes.contains(&text));
+        (is_code(text) && (known || !echoes(text))).then(|| text.to_owned())
+    };
     let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
         return ErrorBody {
             json: false,
@@ -567,26 +717,21 @@ fn parse_error_body(body: &[u8]) -> ErrorBody {
                 let (head, tail) = message
                     .split_once(" : ")
                     .map_or((message, None), |(h, t)| (h, Some(t)));
-                if is_code(head.trim()) {
-                    code = Some(head.trim().to_owned());
-                    detail = tail.map(sanitize);
-                } else {
-                    detail = Some(sanitize(message));
-                }
+                code = as_code(head);
+                detail = match code {
+                    Some(_) => tail.map(sanitize),
+                    None => Some(sanitize(message)),
+                };
             }
             if code.is_none() {
                 code = error
                     .get("status")
                     .and_then(Value::as_str)
-                    .filter(|s| is_code(s))
-                    .map(str::to_owned);
+                    .and_then(as_code);
             }
         }
         Some(Value::String(error)) => {
-            let upper = error.trim().to_ascii_uppercase().replace(['-', ' '], "_");
-            if is_code(&upper) {
-                code = Some(upper);
-            }
+            code = as_code(&error.trim().to_ascii_uppercase().replace(['-', ' '], "_"));
             detail = fields
                 .get("error_description")
                 .and_then(Value::as_str)
@@ -596,7 +741,7 @@ fn parse_error_body(body: &[u8]) -> ErrorBody {
     }
     ErrorBody {
         json: true,
-        code: code.map(|c| sanitize(&c)),
+        code,
         detail,
     }
 }
@@ -709,24 +854,30 @@ mod tests {
     fn error_codes_come_before_the_detail() {
         let body =
             br#"{"error":{"code":400,"message":"TOO_MANY_ATTEMPTS_TRY_LATER : Access disabled"}}"#;
-        let parsed = parse_error_body(body);
+        let parsed = parse_error_body(body, "");
         assert_eq!(parsed.code.as_deref(), Some("TOO_MANY_ATTEMPTS_TRY_LATER"));
         assert_eq!(parsed.detail.as_deref(), Some("Access disabled"));
 
-        let parsed = parse_error_body(br#"{"error":{"code":400,"message":"INVALID_PASSWORD"}}"#);
+        let parsed = parse_error_body(
+            br#"{"error":{"code":400,"message":"INVALID_PASSWORD"}}"#,
+            "",
+        );
         assert_eq!(parsed.code.as_deref(), Some("INVALID_PASSWORD"));
 
         let parsed = parse_error_body(
             br#"{"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT"}}"#,
+            "",
         );
         assert_eq!(parsed.code.as_deref(), Some("INVALID_ARGUMENT"));
         assert_eq!(parsed.detail.as_deref(), Some("API key not valid."));
 
-        let parsed =
-            parse_error_body(br#"{"error":"invalid_grant","error_description":"expired"}"#);
+        let parsed = parse_error_body(
+            br#"{"error":"invalid_grant","error_description":"expired"}"#,
+            "",
+        );
         assert_eq!(parsed.code.as_deref(), Some("INVALID_GRANT"));
 
-        let parsed = parse_error_body(b"<html>Bad gateway</html>");
+        let parsed = parse_error_body(b"<html>Bad gateway</html>", "");
         assert!(!parsed.json);
     }
 
@@ -748,6 +899,140 @@ mod tests {
                 "{attempt}: {wait:?}"
             );
         }
+    }
+
+    #[test]
+    fn server_text_that_echoes_the_secret_is_redacted() {
+        let secret = "AMf-v".to_owned() + &"x".repeat(250);
+        let body = format!(
+            r#"{{"error":{{"code":400,"message":"INVALID_REFRESH_TOKEN : token {secret} is unknown"}}}}"#
+        );
+        let parsed = parse_error_body(body.as_bytes(), &secret);
+        assert_eq!(parsed.code.as_deref(), Some("INVALID_REFRESH_TOKEN"));
+        let detail = parsed.detail.unwrap();
+        assert!(!detail.contains("AMf-v"), "{detail}");
+        assert!(detail.contains("[redacted]"), "{detail}");
+        let body = r#"{"error":"invalid_grant","error_description":"bad password hunter22"}"#;
+        let parsed = parse_error_body(body.as_bytes(), "hunter22");
+        assert_eq!(parsed.detail.as_deref(), Some("bad password [redacted]"));
+        // A password that is part of a known code leaves the code alone...
+        let body = br#"{"error":{"code":400,"message":"INVALID_PASSWORD"}}"#;
+        let parsed = parse_error_body(body, "PASS");
+        assert_eq!(parsed.code.as_deref(), Some("INVALID_PASSWORD"));
+        // ...but an unknown code that carries it is only shown redacted.
+        let body = br#"{"error":{"code":400,"message":"WRONG_S3CRETPASS : try again"}}"#;
+        let parsed = parse_error_body(body, "S3CRETPASS");
+        assert_eq!(parsed.code, None);
+        assert_eq!(
+            parsed.detail.as_deref(),
+            Some("WRONG_[redacted] : try again")
+        );
+    }
+
+    fn proxy(base_url: &str, vars: &[(&str, &str)]) -> Result<Option<String>, Error> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        proxy_for(base_url, |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+        .map(|proxy| proxy.map(|p| format!("{}:{}", p.host(), p.port())))
+    }
+
+    #[test]
+    fn proxies_come_from_the_environment_like_curl() {
+        let https = "https://api.pointservices.com";
+        assert_eq!(proxy(https, &[]).unwrap(), None);
+        let via = |vars: &[(&str, &str)]| proxy(https, vars).unwrap();
+        assert_eq!(
+            via(&[("HTTPS_PROXY", "http://proxy:3128")]).as_deref(),
+            Some("proxy:3128")
+        );
+        assert_eq!(
+            via(&[("https_proxy", "proxy:8080")]).as_deref(),
+            Some("proxy:8080")
+        );
+        // The specific variable beats ALL_PROXY; HTTP_PROXY is for http:// targets only.
+        assert_eq!(
+            via(&[("ALL_PROXY", "http://all:1"), ("HTTPS_PROXY", "http://s:2")]).as_deref(),
+            Some("s:2")
+        );
+        assert_eq!(
+            via(&[("ALL_PROXY", "http://all:1")]).as_deref(),
+            Some("all:1")
+        );
+        assert_eq!(via(&[("HTTP_PROXY", "http://plain:1")]), None);
+        // http:// (loopback) targets never go through a proxy.
+        assert_eq!(
+            proxy(
+                "http://127.0.0.1:8080",
+                &[("HTTPS_PROXY", "http://p:1"), ("ALL_PROXY", "http://p:1")]
+            )
+            .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn no_proxy_matches_names_suffixes_and_ignores_spaces_and_ports() {
+        let p = ("HTTPS_PROXY", "http://proxy:3128");
+        let direct = |base: &str, no_proxy: &str| {
+            proxy(base, &[p, ("NO_PROXY", no_proxy)]).unwrap().is_none()
+        };
+        assert!(direct("https://api.pointservices.com", "pointservices.com"));
+        assert!(direct(
+            "https://api.pointservices.com",
+            ".pointservices.com"
+        ));
+        assert!(direct(
+            "https://api.pointservices.com",
+            "*.pointservices.com"
+        ));
+        assert!(direct(
+            "https://api.pointservices.com:8443",
+            "other, api.pointservices.com"
+        ));
+        assert!(direct(
+            "https://api.pointservices.com",
+            "API.pointservices.com:443"
+        ));
+        assert!(direct("https://localhost:8443", "localhost"));
+        assert!(direct("https://[::1]:8443", "::1"));
+        assert!(direct("https://[::1]:8443", "[::1]:8443"));
+        assert!(direct("https://x.example", "*"));
+        assert!(!direct("https://api.pointservices.com", "services.com"));
+        assert!(!direct("https://api.pointservices.com", "other.example,,"));
+        assert!(!direct("https://localhost:8443", "127.0.0.1"));
+    }
+
+    #[test]
+    fn an_unusable_proxy_is_a_usage_error_that_hides_the_value() {
+        let https = "https://api.pointservices.com";
+        let err = proxy(https, &[("HTTPS_PROXY", "socks5://user:s3cret@proxy:1080")]).unwrap_err();
+        assert_eq!(err.kind(), Kind::Usage);
+        assert!(err.message().contains("HTTPS_PROXY"), "{err}");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        let err = proxy(https, &[("ALL_PROXY", "http://bad host:1")]).unwrap_err();
+        assert!(err.message().contains("ALL_PROXY"), "{err}");
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T15:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let parse = |value: &str| parse_retry_after(value, now);
+        assert_eq!(parse("1"), Some(Duration::from_secs(1)));
+        assert_eq!(parse(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse("Mon, 30 Nov 2026 15:00:20 GMT"),
+            Some(Duration::from_secs(20))
+        );
+        assert_eq!(parse("Mon, 30 Nov 2026 14:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse("-1"), None);
+        assert_eq!(parse("soon"), None);
+        assert_eq!(parse(""), None);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
+pub mod keyring;
+pub mod proxy;
 pub mod stand_in;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,374 @@
+//! Limits and hostile answers: each fails with the right exit code and a clear message, and
+//! leaves the stored session byte-for-byte as it was.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::*;
+use crate::*;
+
+/// Logs in (access token expired, so `token` must refresh), scripts `fault` `times` times on
+/// the refresh endpoint, runs `token`, and checks the exit code, that stderr names every
+/// needle, and that the session file is unchanged. Returns the output.
+fn refresh_fails(fault: Fault, times: usize, exit: i32, needles: &[&str]) -> std::process::Output {
+    let env = TestEnv::new();
+    login_expired(&env);
+    let before = env.session_bytes("default");
+    script(&env, Endpoint::Refresh, fault, times);
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, exit);
+    assert_eq!(stdout_of(&output), "", "nothing on stdout");
+    assert_stderr_has(&output, needles);
+    assert_same_session(&env, &before);
+    output
+}
+
+/// Logs in, then tries a second login whose sign-in answer is `fault`; the first session
+/// must survive byte-for-byte.
+fn sign_in_fails(fault: Fault, times: usize, exit: i32, needles: &[&str]) -> std::process::Output {
+    let env = TestEnv::new();
+    env.login();
+    let before = env.session_bytes("default");
+    script(&env, Endpoint::SignIn, fault, times);
+    let (output, _) = run_login(&env, &[]);
+    assert_exit(&output, exit);
+    assert_stderr_has(&output, needles);
+    assert_same_session(&env, &before);
+    output
+}
+
+/// The largest resident set of any child this test process has waited for, in KiB.
+fn children_peak_rss_kib() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage only writes into the struct we pass.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    assert_eq!(rc, 0);
+    usage.ru_maxrss
+}
+
+#[test]
+fn a_64_mib_answer_is_refused_fast_with_bounded_memory() {
+    let env = TestEnv::new();
+    login_expired(&env);
+    let before = env.session_bytes("default");
+    script(
+        &env,
+        Endpoint::Refresh,
+        Fault::HugeBody(64 * 1024 * 1024),
+        1,
+    );
+    let (output, took) = run(&env, &["token"]);
+    assert_exit(&output, 5);
+    assert_stderr_has(&output, &["larger than 1 MiB"]);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_eq!(env.server.refresh_count(), 1, "not retried");
+    assert_same_session(&env, &before);
+    // Every child of this test binary is a small pointauth: none came near holding the body.
+    let peak = children_peak_rss_kib();
+    assert!(peak < 48 * 1024, "a child peaked at {peak} KiB");
+}
+
+#[test]
+fn an_answer_over_1_mib_without_a_length_is_cut_off() {
+    // Close-delimited: no Content-Length, so only the read limit stops it.
+    let mut raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"access_token\":\"".to_vec();
+    raw.extend(std::iter::repeat_n(b'a', 2 * 1024 * 1024));
+    refresh_fails(Fault::Raw(raw), 1, 5, &["larger than 1 MiB"]);
+}
+
+#[test]
+fn a_truncated_answer_is_retried_then_reported() {
+    let truncated = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{\"access_token\":\"abc".to_vec();
+    refresh_fails(Fault::Raw(truncated.clone()), 3, 5, &["refresh failed"]);
+    // Once is a passing failure.
+    let env = TestEnv::new();
+    login_expired(&env);
+    script(&env, Endpoint::Refresh, Fault::Raw(truncated), 1);
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 0);
+    assert_eq!(env.server.refresh_count(), 2);
+}
+
+#[test]
+fn incomplete_json_is_a_malformed_answer() {
+    refresh_fails(
+        answer(200, r#"{"access_token":"abc"#, &[]),
+        1,
+        5,
+        &["HTTP 200", "malformed answer", "not JSON"],
+    );
+}
+
+#[test]
+fn garbage_is_a_malformed_answer() {
+    refresh_fails(
+        answer(200, "}{ \u{0} garbage", &[]),
+        1,
+        5,
+        &["malformed answer", "not JSON"],
+    );
+    refresh_fails(answer(200, "[1,2,3]", &[]), 1, 5, &["not a JSON object"]);
+    refresh_fails(answer(200, "", &[]), 1, 5, &["not JSON"]);
+}
+
+#[test]
+fn a_502_html_page_names_the_status_and_says_not_json() {
+    let html = answer(
+        502,
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        &[("Content-Type", "text/html")],
+    );
+    let output = sign_in_fails(
+        html.clone(),
+        3,
+        5,
+        &["sign-in failed", "HTTP 502", "(not JSON)"],
+    );
+    let stderr = stderr_of(&output);
+    assert!(!stderr.contains("<html>"), "{stderr}");
+    refresh_fails(html, 3, 5, &["refresh failed", "HTTP 502", "(not JSON)"]);
+    // A 200 HTML page (a captive portal) is malformed, not retried.
+    refresh_fails(
+        answer(
+            200,
+            "<!doctype html><p>Sign in to the Wi-Fi</p>",
+            &[("Content-Type", "text/html")],
+        ),
+        1,
+        5,
+        &["HTTP 200", "HTML"],
+    );
+}
+
+#[test]
+fn a_body_that_is_not_utf8_is_a_malformed_answer() {
+    let mut raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 6\r\nConnection: close\r\n\r\n".to_vec();
+    raw.extend_from_slice(b"\xff\xfe{}\xc3\x28");
+    refresh_fails(Fault::Raw(raw), 1, 5, &["not UTF-8"]);
+}
+
+#[test]
+fn missing_fields_are_malformed_answers() {
+    refresh_fails(
+        Fault::Patch(json!({"access_token": null})),
+        1,
+        5,
+        &["malformed answer", "no access_token"],
+    );
+    refresh_fails(
+        Fault::Patch(json!({"expires_in": null})),
+        1,
+        5,
+        &["no expires_in"],
+    );
+    refresh_fails(
+        Fault::Patch(json!({"access_token": "has spaces in it"})),
+        1,
+        5,
+        &["access_token is not a token"],
+    );
+    sign_in_fails(
+        Fault::Patch(json!({"refresh_token": null})),
+        1,
+        5,
+        &["sign-in failed", "no refresh_token"],
+    );
+}
+
+#[test]
+fn expires_in_out_of_range_is_a_malformed_answer() {
+    for bad in [
+        json!("abc"),
+        json!(0),
+        json!(-5),
+        json!(1e9),
+        json!(86401),
+        json!(null),
+        json!(3600.5),
+    ] {
+        let output = refresh_fails(
+            Fault::Patch(json!({"expires_in": bad.clone()})),
+            1,
+            5,
+            &["expires_in"],
+        );
+        assert!(stderr_of(&output).contains("malformed"), "{bad}");
+    }
+    sign_in_fails(
+        Fault::Patch(json!({"expires_in": "0"})),
+        1,
+        5,
+        &["expires_in"],
+    );
+}
+
+#[test]
+fn a_refresh_without_a_refresh_token_keeps_the_stored_one() {
+    let env = TestEnv::new();
+    login_expired(&env);
+    let refresh_token = env.stored_refresh_token();
+    env.server.script(
+        Endpoint::Refresh,
+        Fault::Patch(json!({"refresh_token": null})),
+    );
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 0);
+    assert_eq!(env.stored_refresh_token(), refresh_token);
+    assert_eq!(
+        stdout_of(&output),
+        format!("{}\n", env.stored_access_token())
+    );
+}
+
+#[test]
+fn expires_in_as_a_string_is_accepted() {
+    let env = TestEnv::new();
+    env.server.set_expires_in(json!("3600"));
+    env.login();
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 0);
+    assert_eq!(env.server.refresh_count(), 0, "3600 s is fresh");
+}
+
+#[test]
+fn a_second_factor_request_is_a_clear_credentials_error() {
+    let mfa = answer(
+        200,
+        r#"{"mfaPendingCredential":"AEu4IL3-pending","mfaInfo":[{"mfaEnrollmentId":"x","phoneInfo":"+1******1234"}]}"#,
+        &[],
+    );
+    let output = sign_in_fails(mfa, 1, 4, &["second factor"]);
+    assert!(!stderr_of(&output).contains("AEu4IL3-pending"));
+    // Also when the usual success fields are simply missing.
+    sign_in_fails(
+        Fault::Patch(
+            json!({"access_token": null, "refresh_token": null, "expires_in": null, "mfaPendingCredential": "p"}),
+        ),
+        1,
+        4,
+        &["second factor"],
+    );
+}
+
+#[test]
+fn a_closed_connection_is_a_network_failure() {
+    refresh_fails(Fault::Close, 3, 5, &["refresh failed", "connection"]);
+    sign_in_fails(Fault::Close, 3, 5, &["sign-in failed"]);
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_names_the_target() {
+    for code in [301, 302, 307, 308] {
+        let env = TestEnv::new();
+        env.login();
+        let before = env.session_bytes("default");
+        let elsewhere = StandIn::start();
+        let target = format!("http://localhost:{}/steal", elsewhere.port());
+        script(
+            &env,
+            Endpoint::SignIn,
+            answer(code, "", &[("Location", &target)]),
+            3,
+        );
+        let (output, _) = run_login(&env, &[]);
+        assert_exit(&output, 5);
+        assert_stderr_has(
+            &output,
+            &[
+                &format!("HTTP {code}"),
+                &format!("localhost:{}", elsewhere.port()),
+                "does not follow",
+            ],
+        );
+        assert_eq!(
+            env.server.sign_in_count(),
+            2,
+            "{code}: one attempt, not retried"
+        );
+        assert_eq!(
+            elsewhere.request_count(),
+            0,
+            "{code}: nothing sent to the target"
+        );
+        assert_same_session(&env, &before);
+    }
+    // On refresh too: the refresh token never leaves for the other host.
+    let elsewhere = StandIn::start();
+    let target = format!("{}/steal", elsewhere.base_url());
+    refresh_fails(
+        answer(307, "", &[("Location", &target)]),
+        3,
+        5,
+        &["does not follow"],
+    );
+    assert_eq!(elsewhere.request_count(), 0);
+}
+
+#[test]
+fn server_text_is_sanitised_and_cut() {
+    let noisy = format!(
+        "WEAK_PASSWORD : \u{1b}[31mred\u{1b}[0m \u{7} {}",
+        "x".repeat(10_000)
+    );
+    let output = sign_in_fails(status(400, &noisy), 1, 5, &["WEAK_PASSWORD"]);
+    let stderr = stderr_of(&output);
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(stderr.len() < 1500, "{} bytes of stderr", stderr.len());
+}
+
+#[test]
+fn a_relative_or_scheme_relative_redirect_is_named_too() {
+    let output = sign_in_fails(
+        answer(302, "", &[("Location", "/v2/signIn")]),
+        1,
+        5,
+        &["HTTP 302", "another path on 127.0.0.1"],
+    );
+    assert!(!stderr_of(&output).contains("redirected to ,"));
+    sign_in_fails(
+        answer(302, "", &[("Location", "//evil.example:8443/x")]),
+        1,
+        5,
+        &["redirected to evil.example:8443"],
+    );
+}
+
+#[test]
+fn the_size_limit_is_exactly_1_mib() {
+    // 1 MiB is read (and then found wanting: it is only an access_token)...
+    let output = refresh_fails(Fault::HugeBody(1024 * 1024), 1, 5, &["no expires_in"]);
+    assert!(!stderr_of(&output).contains("larger than"));
+    // ...one byte more is refused unread.
+    refresh_fails(
+        Fault::HugeBody(1024 * 1024 + 1),
+        1,
+        5,
+        &["larger than 1 MiB"],
+    );
+}
+
+#[test]
+#[ignore = "bug: status prints JWT claims without sanitising them (see the faults report)"]
+fn status_strips_control_characters_from_token_claims() {
+    let env = TestEnv::new();
+    let hostile = crate::support::stand_in::make_jwt(&json!({
+        "email": "mallory@example.com\u{1b}]0;owned\u{7}\u{1b}[2J",
+        "user_id": "uid\u{1b}[31m",
+    }));
+    env.server.script(
+        Endpoint::SignIn,
+        Fault::Patch(json!({"access_token": hostile})),
+    );
+    env.login();
+    let (output, _) = run(&env, &["status"]);
+    assert_exit(&output, 0);
+    let stdout = stdout_of(&output);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "status printed control characters from the server: {stdout:?}"
+    );
+}

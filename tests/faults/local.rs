@@ -1,0 +1,280 @@
+//! The fault matrix's local rows: bad input before any request, damaged or unsafe session
+//! files (refused, named, never replaced on read), a process killed mid-refresh, stdout closed
+//! early.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::*;
+use crate::*;
+
+fn login_with_stdin(env: &TestEnv, stdin: &[u8]) -> std::process::Output {
+    env.cmd()
+        .args([
+            "--store",
+            "file",
+            "login",
+            "--username",
+            DEFAULT_USERNAME,
+            "--password-stdin",
+        ])
+        .write_stdin(stdin.to_vec())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn empty_or_non_utf8_passwords_fail_before_any_request() {
+    let env = TestEnv::new();
+    env.login();
+    let before = env.session_bytes("default");
+    for stdin in [&b""[..], b"\n", b"\r\n", b"\xff\xfepass\n"] {
+        let output = login_with_stdin(&env, stdin);
+        assert_exit(&output, 2);
+        assert_eq!(env.server.sign_in_count(), 1, "{stdin:?}: no request");
+        assert_same_session(&env, &before);
+    }
+    // No password source at all, and no terminal: exit 2 at once, with the way to pass one.
+    let output = env
+        .cmd()
+        .args(["login", "--username", DEFAULT_USERNAME])
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+    assert_stderr_has(&output, &["--password-stdin", "POINTAUTH_PASSWORD"]);
+    assert_eq!(env.server.sign_in_count(), 1);
+}
+
+#[test]
+fn a_password_is_sent_verbatim_but_for_one_trailing_newline() {
+    let env = TestEnv::new();
+    let password = "  pässwörd with spaces\t ";
+    env.server.add_user(DEFAULT_USERNAME, password);
+    let output = login_with_stdin(&env, format!("{password}\r\n").as_bytes());
+    assert_exit(&output, 0);
+    let body = env.server.requests()[0].body_json().unwrap();
+    assert_eq!(body["password"], password);
+}
+
+#[test]
+fn a_plain_http_base_url_off_loopback_is_refused() {
+    let env = TestEnv::new();
+    for url in [
+        "http://api.pointservices.com",
+        "ftp://127.0.0.1",
+        "not a url",
+    ] {
+        let (output, _) = run_login(&env, &["--base-url", url]);
+        assert_exit(&output, 2);
+        assert_stderr_has(&output, &["base URL"]);
+    }
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
+fn token_without_a_session_says_not_logged_in() {
+    let env = TestEnv::new();
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 3);
+    assert_stderr_has(&output, &["not logged in", "pointauth login"]);
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
+fn a_session_file_others_can_read_is_refused_and_left_alone() {
+    let env = TestEnv::new();
+    env.login();
+    let path = env.session_path("default");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = env.session_bytes("default");
+    for args in [&["token"][..], &["status"], &["refresh"]] {
+        let (output, _) = run(&env, args);
+        assert_exit(&output, 1);
+        assert_stderr_has(&output, &["chmod 600", &path.display().to_string()]);
+    }
+    assert_same_session(&env, &before);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "left as it was for the user to inspect");
+    assert_eq!(env.server.request_count(), 1);
+}
+
+#[test]
+fn a_symlinked_session_file_is_refused() {
+    let env = TestEnv::new();
+    env.login();
+    let path = env.session_path("default");
+    let elsewhere = env.home().join("elsewhere.json");
+    std::fs::rename(&path, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 1);
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn a_corrupted_session_is_named_never_replaced_on_read() {
+    let env = TestEnv::new();
+    env.login();
+    let good = String::from_utf8(env.session_bytes("default")).unwrap();
+    let damaged = [
+        good[..good.len() / 2].to_owned(),
+        "not json at all".to_owned(),
+        good.replace("\"version\":1", "\"version\":7"),
+        good.replace(
+            "\"access_token_expires_at\":\"",
+            "\"access_token_expires_at\":\"x",
+        ),
+        json!({"version": 1}).to_string(),
+    ];
+    for text in &damaged {
+        std::fs::write(env.session_path("default"), text).unwrap();
+        for args in [&["token"][..], &["refresh"], &["status"]] {
+            let (output, _) = run(&env, args);
+            assert_exit(&output, 1);
+            assert_stderr_has(&output, &["corrupted", "default.json", "logout", "login"]);
+            assert_eq!(
+                env.session_bytes("default"),
+                text.as_bytes(),
+                "never replaced on read"
+            );
+        }
+        // Even with CI credentials at hand, the damaged entry is reported, not overwritten.
+        let output = env
+            .cmd()
+            .arg("token")
+            .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+            .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
+            .output()
+            .unwrap();
+        assert_exit(&output, 1);
+        assert_eq!(env.session_bytes("default"), text.as_bytes());
+    }
+    assert_eq!(env.server.request_count(), 1, "only the first login");
+    // `login` is the way out, and it replaces the file atomically.
+    env.login();
+    assert_exit(&run(&env, &["token"]).0, 0);
+}
+
+#[test]
+fn a_wrong_password_at_login_keeps_the_old_session() {
+    let env = TestEnv::new();
+    env.login();
+    let before = env.session_bytes("default");
+    let output = login_with_stdin(&env, b"not the password\n");
+    assert_exit(&output, 4);
+    assert_stderr_has(&output, &["INVALID_PASSWORD"]);
+    assert_same_session(&env, &before);
+    assert_eq!(env.server.sign_in_count(), 2, "not retried");
+}
+
+#[test]
+fn an_expired_session_is_not_refreshed_and_not_deleted() {
+    let env = TestEnv::new();
+    env.login();
+    env.edit_session("default", |session| {
+        session["access_token_expires_at"] = json!(from_now(-7200));
+        session["refresh_token_expires_at"] = json!(from_now(-60));
+    });
+    let before = env.session_bytes("default");
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 3);
+    assert_stderr_has(&output, &["session", "ended", "pointauth login"]);
+    assert_eq!(env.server.refresh_count(), 0);
+    assert_same_session(&env, &before);
+}
+
+fn kill(pid: u32, signal: i32) {
+    // SAFETY: kill(2) on a child we started and have not yet waited for.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, signal) };
+    assert_eq!(rc, 0, "kill {pid}");
+}
+
+#[test]
+fn a_process_killed_mid_refresh_loses_nothing_and_leaves_no_lock() {
+    for signal in [libc::SIGKILL, libc::SIGINT, libc::SIGTERM] {
+        let env = TestEnv::new();
+        login_expired(&env);
+        let before = env.session_bytes("default");
+        env.server
+            .script(Endpoint::Refresh, Fault::Hang(Duration::from_secs(20)));
+        let mut cmd = env.cmd();
+        cmd.arg("token");
+        let mut child = std_cmd(&cmd)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while env.server.refresh_count() == 0 && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(env.server.refresh_count(), 1, "the refresh is under way");
+        kill(child.id(), signal);
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        assert_same_session(&env, &before);
+        let leftovers: Vec<_> = std::fs::read_dir(env.session_path("default").parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["default.json"], "no temp files");
+        // The lock died with the process: the next call refreshes at once.
+        let started = Instant::now();
+        let (output, _) = run(&env, &["token"]);
+        assert_exit(&output, 0);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(env.server.refresh_count(), 2);
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_not_a_panic() {
+    let env = TestEnv::new();
+    env.login();
+    let before = env.session_bytes("default");
+    for args in [&["token"][..], &["status"], &["token", "--json"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = env.cmd();
+        cmd.args(args);
+        let output = std_cmd(&cmd)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_ne!(output.status.code(), Some(101), "{args:?} panicked");
+        assert!(
+            output.status.code().is_some(),
+            "{args:?}: killed by a signal"
+        );
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_same_session(&env, &before);
+}
+
+#[test]
+fn status_is_offline() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    let requests = env.server.request_count();
+    for args in [&["status"][..], &["status", "--json"], &["status", "--all"]] {
+        let (output, _) = run(&env, args);
+        assert_exit(&output, 0);
+    }
+    env.edit_session("default", |session| {
+        session["access_token_expires_at"] = json!(from_now(-7200));
+        session["refresh_token_expires_at"] = json!(from_now(-60));
+    });
+    let (output, _) = run(&env, &["status", "--json"]);
+    assert_exit(&output, 3);
+    assert_eq!(env.server.request_count(), requests, "no request");
+}

@@ -1,0 +1,311 @@
+//! Many processes at once: exactly one refresh, one answer for all, and a fresh token read
+//! without the lock.
+
+use std::collections::HashSet;
+use std::process::Output;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+use crate::*;
+
+/// Runs `pointauth ARGS` in `n` processes started together; their outputs in start order.
+fn concurrently(env: &TestEnv, n: usize, args: &[&str]) -> Vec<Output> {
+    let barrier = Barrier::new(n);
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut cmd = env.cmd();
+                    cmd.args(args);
+                    barrier.wait();
+                    cmd.output().expect("run pointauth")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn twenty_four_concurrent_tokens_make_exactly_one_refresh() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    let stale = env.stored_access_token();
+    env.server.set_delay(Duration::from_millis(500));
+
+    let outputs = concurrently(&env, 24, &["token"]);
+
+    for output in &outputs {
+        assert_exit(output, 0);
+    }
+    let printed: HashSet<String> = outputs.iter().map(stdout_of).collect();
+    assert_eq!(
+        printed.len(),
+        1,
+        "every process prints the same token: {printed:?}"
+    );
+    let token = printed.into_iter().next().unwrap();
+    let token = token.strip_suffix('\n').expect("token and a newline");
+    assert_ne!(token, stale, "the stale token was refreshed");
+    assert_eq!(token, env.stored_access_token());
+    assert!(env.server.issued_tokens().contains(&token.to_owned()));
+    assert_eq!(env.server.refresh_count(), 1, "exactly one refresh");
+    assert_eq!(env.server.sign_in_count(), 1, "only the login signed in");
+}
+
+#[test]
+fn a_fresh_token_is_read_without_the_lock() {
+    let env = TestEnv::new();
+    env.login();
+    let _held = hold_lock(&env);
+    let started = Instant::now();
+    let output = env
+        .cmd()
+        .arg("token")
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "a fresh token answers at once even while another process holds the lock ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(
+        stdout_of(&output),
+        format!("{}\n", env.stored_access_token())
+    );
+    assert_eq!(env.server.refresh_count(), 0);
+}
+
+/// The control for the test above: the lock file the test holds is the one pointauth uses,
+/// so a stale token does wait for the holder, then refreshes.
+#[test]
+fn a_stale_token_waits_for_the_lock_holder() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    let held = hold_lock(&env);
+    thread::scope(|scope| {
+        let waiter = scope.spawn(|| env.cmd().arg("token").output().unwrap());
+        thread::sleep(Duration::from_millis(1500));
+        assert!(!waiter.is_finished(), "token waits while the lock is held");
+        assert_eq!(env.server.refresh_count(), 0);
+        drop(held);
+        let output = waiter.join().unwrap();
+        assert_exit(&output, 0);
+        assert_eq!(
+            stdout_of(&output),
+            format!("{}\n", env.stored_access_token())
+        );
+    });
+    assert_eq!(env.server.refresh_count(), 1);
+}
+
+#[test]
+fn concurrent_refreshes_with_rotating_refresh_tokens_never_end_the_session() {
+    let env = TestEnv::new();
+    env.server.set_rotate_refresh_tokens(true);
+    login_stale(&env);
+    env.server.set_delay(Duration::from_millis(200));
+
+    let outputs = concurrently(&env, 12, &["token"]);
+    for output in &outputs {
+        assert_exit(output, 0);
+    }
+    assert_eq!(env.server.refresh_count(), 1);
+    assert_eq!(env.stored_refresh_token(), newest_refresh_token(&env));
+}
+
+/// `refresh` always refreshes: with rotation each process must send the token the previous
+/// one stored, or the service answers INVALID_REFRESH_TOKEN and the session would end.
+#[test]
+fn concurrent_forced_refreshes_chain_the_rotated_tokens() {
+    let env = TestEnv::new();
+    env.server.set_rotate_refresh_tokens(true);
+    env.login();
+    env.server.set_delay(Duration::from_millis(50));
+
+    let outputs = concurrently(&env, 8, &["refresh"]);
+    for output in &outputs {
+        assert_exit(output, 0);
+    }
+    assert_eq!(env.server.refresh_count(), 8);
+    assert_eq!(env.stored_refresh_token(), newest_refresh_token(&env));
+    // And the session still works afterwards.
+    let (output, _) = run(&env, &["refresh"]);
+    assert_exit(&output, 0);
+    assert_eq!(env.stored_refresh_token(), newest_refresh_token(&env));
+}
+
+/// A stale token in two profiles: each profile has its own lock and its own refresh.
+#[test]
+fn profiles_refresh_independently() {
+    let env = TestEnv::new();
+    env.server.set_expires_in(serde_json::json!(60));
+    env.login_profile("a");
+    env.login_profile("b");
+    env.server.set_expires_in(serde_json::json!(3600));
+    env.server.set_delay(Duration::from_millis(300));
+    let barrier = Barrier::new(8);
+    let outputs: Vec<Output> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let barrier = &barrier;
+                let env = &env;
+                scope.spawn(move || {
+                    let mut cmd = env.cmd();
+                    cmd.args(["--profile", if i % 2 == 0 { "a" } else { "b" }, "token"]);
+                    barrier.wait();
+                    cmd.output().unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        assert_exit(output, 0);
+    }
+    assert_eq!(env.server.refresh_count(), 2, "one refresh per profile");
+    let printed: HashSet<String> = outputs.iter().map(stdout_of).collect();
+    assert_eq!(printed.len(), 2);
+}
+
+/// CI without a login step: many jobs at once sign in exactly once (a burst of sign-ins is
+/// how an account gets locked out).
+#[test]
+fn concurrent_ci_jobs_sign_in_once() {
+    let env = TestEnv::new();
+    env.server.set_delay(Duration::from_millis(300));
+    let barrier = Barrier::new(12);
+    let outputs: Vec<Output> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut cmd = env.cmd();
+                    cmd.arg("token")
+                        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+                        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD);
+                    barrier.wait();
+                    cmd.output().unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        assert_exit(output, 0);
+    }
+    assert_eq!(env.server.sign_in_count(), 1, "one sign-in for all");
+    let printed: HashSet<String> = outputs.iter().map(stdout_of).collect();
+    assert_eq!(printed.len(), 1);
+}
+
+/// A revoked session and many processes: one refresh learns the session has ended; the others
+/// do not try the dead token again.
+#[test]
+fn concurrent_tokens_on_a_revoked_session_ask_once() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    env.server.revoke_all_refresh_tokens();
+    env.server.set_delay(Duration::from_millis(300));
+    let outputs = concurrently(&env, 8, &["token"]);
+    for output in &outputs {
+        assert_exit(output, 3);
+    }
+    assert_eq!(env.server.refresh_count(), 1);
+    assert!(!env.session_path("default").exists());
+}
+
+/// The same with CI credentials: one refresh is rejected, one sign-in replaces the session,
+/// and every process gets the new token.
+#[test]
+fn concurrent_ci_jobs_replace_a_revoked_session_once() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    env.server.revoke_all_refresh_tokens();
+    env.server.set_delay(Duration::from_millis(300));
+    let barrier = Barrier::new(8);
+    let outputs: Vec<Output> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut cmd = env.cmd();
+                    cmd.arg("token")
+                        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+                        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD);
+                    barrier.wait();
+                    cmd.output().unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        assert_exit(output, 0);
+    }
+    assert_eq!(env.server.refresh_count(), 1);
+    assert_eq!(
+        env.server.sign_in_count(),
+        2,
+        "the login, and one sign-in after"
+    );
+    let printed: HashSet<String> = outputs.iter().map(stdout_of).collect();
+    assert_eq!(
+        printed,
+        HashSet::from([format!("{}\n", env.stored_access_token())])
+    );
+}
+
+/// `logout` while another process is refreshing: once both are done, the profile is logged
+/// out — the refresh must not write the session back.
+#[test]
+#[ignore = "bug: logout takes no profile lock, so a refresh in flight writes the session back (see the faults report)"]
+fn a_logout_during_a_refresh_is_not_undone() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    env.server.set_delay(Duration::from_millis(1000));
+    thread::scope(|scope| {
+        let refreshing = scope.spawn(|| env.cmd().arg("token").output().unwrap());
+        let started = Instant::now();
+        while env.server.refresh_count() == 0 && started.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(env.server.refresh_count(), 1, "the refresh is in flight");
+        let (output, _) = run(&env, &["logout"]);
+        assert_exit(&output, 0);
+        let _ = refreshing.join().unwrap();
+    });
+    assert!(
+        !env.session_path("default").exists(),
+        "the refresh wrote the session back after logout"
+    );
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 3);
+}
+
+/// A stale token while the service is down, and many processes: the refresh that failed is
+/// the result the others reuse — they serve the cached token without asking again, instead of
+/// queueing up behind the lock to make three attempts each (72 requests for 24 processes, the
+/// last caller waiting for all of them).
+#[test]
+#[ignore = "bug: waiters on the lock retry a refresh that has just failed (see the faults report)"]
+fn concurrent_tokens_reuse_a_failed_refresh_instead_of_queueing() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    let cached = env.stored_access_token();
+    script(&env, Endpoint::Refresh, status(503, "UNAVAILABLE"), 100);
+    let started = Instant::now();
+    let outputs = concurrently(&env, 8, &["token"]);
+    let took = started.elapsed();
+    for output in &outputs {
+        assert_exit(output, 0);
+        assert_eq!(stdout_of(output), format!("{cached}\n"));
+    }
+    assert!(
+        env.server.refresh_count() <= 3,
+        "{} refresh attempts for one stale token in {took:?}",
+        env.server.refresh_count()
+    );
+}
