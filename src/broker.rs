@@ -1,7 +1,7 @@
 //! Getting a usable session: the lock-free fast path, the single-flight refresh under the
 //! profile lock, the fallbacks when the service fails, and signing in from the environment.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::api::{Client, Failure, host_of};
 use crate::cli::StoreChoice;
@@ -59,16 +59,17 @@ pub fn obtain(ctx: &Ctx, want: Want) -> Result<Session> {
         return Ok(session);
     }
 
+    let waiting_since = SystemTime::now();
     let lock = ProfileLock::acquire(&ctx.paths, &ctx.profile, lock_patience(ctx))?;
     // Re-read under the lock: another process may have refreshed while we waited.
     let mut session_ended = None;
     for _ in 0..2 {
         let Some((current, kind)) = load(ctx)? else {
             let reason = session_ended.unwrap_or_else(|| not_logged_in(ctx));
-            return sign_in_from_env(ctx, reason, &lock);
+            return sign_in_from_env(ctx, reason, &lock, waiting_since);
         };
         if let Some(why) = identity_mismatch(ctx, &current) {
-            return sign_in_from_env(ctx, why, &lock);
+            return sign_in_from_env(ctx, why, &lock, waiting_since);
         }
         let now = ctx.now();
         if let Want::MinTtl(min_ttl) = want
@@ -77,10 +78,16 @@ pub fn obtain(ctx: &Ctx, want: Want) -> Result<Session> {
             return Ok(current);
         }
         if !current.refresh_valid(now) {
-            return sign_in_from_env(ctx, session_expired(ctx, &current), &lock);
+            return sign_in_from_env(ctx, session_expired(ctx, &current), &lock, waiting_since);
+        }
+        // A refresh that failed for a passing reason while we waited is our answer too:
+        // queueing processes must not each hammer a struggling service.
+        if let Some(err) = lock.failure_since(waiting_since) {
+            return degrade(ctx, current, err);
         }
         let err = match Client::new(ctx).refresh(&current.refresh_token) {
             Ok(grant) => {
+                lock.clear_failure();
                 let next = current.refreshed(grant, ctx.now());
                 // Stored before it is handed out: a rotated refresh token is never lost.
                 store::open(ctx, kind).save(&ctx.profile, &next.to_json())?;
@@ -100,19 +107,30 @@ pub fn obtain(ctx: &Ctx, want: Want) -> Result<Session> {
                 store::open(ctx, kind).delete(&ctx.profile)?;
                 session_ended = Some(Error::from(err));
             }
-            Failure::Transient if current.access_valid(ctx.now()) => {
-                eprintln!(
-                    "pointauth: warning: {}; using the cached token, which expires {}",
-                    err.message(),
-                    relative(current.access_expires_at, ctx.now())
-                );
-                return Ok(current);
+            Failure::Transient => {
+                let err = Error::from(err);
+                lock.note_failure(&err);
+                return degrade(ctx, current, err);
             }
             _ => return Err(err.into()),
         }
     }
     let reason = session_ended.unwrap_or_else(|| not_logged_in(ctx));
-    sign_in_from_env(ctx, reason, &lock)
+    sign_in_from_env(ctx, reason, &lock, waiting_since)
+}
+
+/// After a passing failure: the cached token while it is still valid (with a warning),
+/// else the failure.
+fn degrade(ctx: &Ctx, current: Session, err: Error) -> Result<Session> {
+    if !current.access_valid(ctx.now()) {
+        return Err(err);
+    }
+    eprintln!(
+        "pointauth: warning: {}; using the cached token, which expires {}",
+        err.message(),
+        relative(current.access_expires_at, ctx.now())
+    );
+    Ok(current)
 }
 
 /// Stores a sign-in answer as the profile's session. The caller holds the profile lock.
@@ -151,7 +169,12 @@ pub fn require_chosen_store(ctx: &Ctx) -> Result<()> {
 
 /// Signs in with POINTAUTH_USERNAME/POINTAUTH_PASSWORD when both are set; otherwise fails
 /// with `reason`. The caller holds the profile lock.
-fn sign_in_from_env(ctx: &Ctx, reason: Error, lock: &ProfileLock) -> Result<Session> {
+fn sign_in_from_env(
+    ctx: &Ctx,
+    reason: Error,
+    lock: &ProfileLock,
+    waiting_since: SystemTime,
+) -> Result<Session> {
     let (Some(username), Some(password)) = (&ctx.credentials.username, &ctx.credentials.password)
     else {
         return Err(reason);
@@ -160,7 +183,20 @@ fn sign_in_from_env(ctx: &Ctx, reason: Error, lock: &ProfileLock) -> Result<Sess
     if ctx.verbose {
         eprintln!("pointauth: signing in as {username} with POINTAUTH_USERNAME/POINTAUTH_PASSWORD");
     }
-    let grant = Client::new(ctx).sign_in(username, password)?;
+    // Many CI jobs may start at once: if the sign-in they queued behind just failed (a wrong
+    // password, a service outage), they share that answer instead of each trying again and
+    // tripping the service's lockout.
+    if let Some(err) = lock.failure_since(waiting_since) {
+        return Err(err);
+    }
+    let grant = Client::new(ctx)
+        .sign_in(username, password)
+        .map_err(|err| {
+            let err = Error::from(err);
+            lock.note_failure(&err);
+            err
+        })?;
+    lock.clear_failure();
     let (session, _) = store_signed_in(ctx, username, grant, lock)?;
     Ok(session)
 }

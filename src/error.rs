@@ -19,6 +19,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub fn from_code(code: u8) -> Option<Kind> {
+        [
+            Kind::Internal,
+            Kind::Usage,
+            Kind::Session,
+            Kind::Credentials,
+            Kind::Service,
+        ]
+        .into_iter()
+        .find(|kind| kind.code() == code)
+    }
+
     pub fn code(self) -> u8 {
         match self {
             Kind::Internal => 1,

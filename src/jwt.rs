@@ -56,7 +56,13 @@ pub fn identity(token: &str) -> Identity {
     let Some(claims) = claims(token) else {
         return Identity::default();
     };
-    let text = |key: &str| claims.get(key).and_then(Value::as_str).map(str::to_owned);
+    // Claims are shown on a terminal: strip control characters as for any server text.
+    let text = |key: &str| {
+        claims
+            .get(key)
+            .and_then(Value::as_str)
+            .map(crate::api::sanitize)
+    };
     Identity {
         email: text("email"),
         user_id: text("user_id").or_else(|| text("sub")),

@@ -2,10 +2,12 @@
 
 use std::process::ExitCode;
 
+use crate::broker::lock_patience;
 use crate::cli::{LogoutArgs, StoreChoice};
 use crate::error::Result;
 use crate::settings::Ctx;
 use crate::store::file::FileStore;
+use crate::store::lock::ProfileLock;
 use crate::store::profile::ProfileMeta;
 use crate::store::{self, StoreKind};
 
@@ -49,6 +51,8 @@ pub fn all_profiles(ctx: &Ctx) -> Vec<String> {
 
 /// Removes everything stored for `profile`; `true` if anything was there.
 fn logout(ctx: &Ctx, profile: &str) -> Result<bool> {
+    // Under the lock: a refresh in flight must not write the session back afterwards.
+    let _lock = ProfileLock::acquire(&ctx.paths, profile, lock_patience(ctx))?;
     // Metadata that cannot be read still gets removed.
     let remembered = ProfileMeta::load(&ctx.paths, profile).ok().flatten();
     let keychain_holds_it = remembered.is_some_and(|meta| meta.store == StoreKind::Keyring);

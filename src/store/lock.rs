@@ -1,17 +1,21 @@
 //! The per-profile lock that makes refresh and sign-in single-flight across processes.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::time::{Duration, Instant};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::error::{Error, Result, io_error};
+use crate::error::{Error, Kind, Result, io_error};
 use crate::settings::Paths;
 use crate::store::file::ensure_private_dir;
 
 /// An exclusive lock on `<state>/locks/<profile>.lock`, released on drop (or process exit,
 /// so a crashed holder never leaves a stale lock behind).
+///
+/// The lock file also carries the outcome of the last refresh that failed for a passing
+/// reason, so processes that queued behind it reuse that result instead of each retrying.
 #[derive(Debug)]
 pub struct ProfileLock {
-    _file: File,
+    file: File,
 }
 
 impl ProfileLock {
@@ -32,7 +36,7 @@ impl ProfileLock {
         let mut pause = Duration::from_millis(2);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(ProfileLock { _file: file }),
+                Ok(()) => return Ok(ProfileLock { file }),
                 Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(50));
@@ -55,6 +59,50 @@ impl ProfileLock {
     }
 }
 
+impl ProfileLock {
+    /// Records that a refresh or sign-in just failed (`message` holds no secret).
+    pub fn note_failure(&self, error: &Error) {
+        let note = format!(
+            "failed {} {}\n{}",
+            millis(SystemTime::now()),
+            error.kind().code(),
+            error.message()
+        );
+        // Best effort: without the note, waiters merely retry themselves.
+        let _ = self.rewrite(note.as_bytes());
+    }
+
+    /// Forgets a recorded failure after a success.
+    pub fn clear_failure(&self) {
+        let _ = self.rewrite(b"");
+    }
+
+    /// The failure another process recorded at or after `since`, if any.
+    pub fn failure_since(&self, since: SystemTime) -> Option<Error> {
+        let mut text = String::new();
+        (&self.file).seek(SeekFrom::Start(0)).ok()?;
+        (&self.file).take(4096).read_to_string(&mut text).ok()?;
+        let (head, message) = text.split_once('\n')?;
+        let (at, code) = head.strip_prefix("failed ")?.split_once(' ')?;
+        let at: u128 = at.parse().ok()?;
+        let kind = Kind::from_code(code.parse().ok()?)?;
+        (at >= millis(since)).then(|| {
+            Error::new(kind, message)
+                .hint("another pointauth process just tried and got this answer; retry later")
+        })
+    }
+
+    fn rewrite(&self, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        (&self.file).seek(SeekFrom::Start(0))?;
+        (&self.file).write_all(bytes)
+    }
+}
+
+fn millis(at: SystemTime) -> u128 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +123,26 @@ mod tests {
         ProfileLock::acquire(&paths, "q", Duration::from_millis(10)).unwrap();
         drop(first);
         ProfileLock::acquire(&paths, "p", Duration::from_millis(10)).unwrap();
+    }
+
+    #[test]
+    fn a_recorded_failure_is_seen_only_by_those_who_waited_for_it() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            data: home.path().join("data"),
+            state: home.path().join("state"),
+        };
+        let before = SystemTime::now();
+        let lock = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
+        lock.note_failure(&Error::new(Kind::Credentials, "sign-in failed: HTTP 400"));
+        drop(lock);
+        let lock = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
+        let seen = lock.failure_since(before).expect("the recorded failure");
+        assert_eq!(seen.message(), "sign-in failed: HTTP 400");
+        assert_eq!(seen.kind(), Kind::Credentials);
+        let later = SystemTime::now() + Duration::from_millis(5);
+        assert!(lock.failure_since(later).is_none());
+        lock.clear_failure();
+        assert!(lock.failure_since(before).is_none());
     }
 }

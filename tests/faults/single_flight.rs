@@ -261,7 +261,6 @@ fn concurrent_ci_jobs_replace_a_revoked_session_once() {
 /// `logout` while another process is refreshing: once both are done, the profile is logged
 /// out — the refresh must not write the session back.
 #[test]
-#[ignore = "bug: logout takes no profile lock, so a refresh in flight writes the session back (see the faults report)"]
 fn a_logout_during_a_refresh_is_not_undone() {
     let env = TestEnv::new();
     login_stale(&env);
@@ -290,7 +289,6 @@ fn a_logout_during_a_refresh_is_not_undone() {
 /// queueing up behind the lock to make three attempts each (72 requests for 24 processes, the
 /// last caller waiting for all of them).
 #[test]
-#[ignore = "bug: waiters on the lock retry a refresh that has just failed (see the faults report)"]
 fn concurrent_tokens_reuse_a_failed_refresh_instead_of_queueing() {
     let env = TestEnv::new();
     login_stale(&env);
