@@ -307,3 +307,39 @@ fn concurrent_tokens_reuse_a_failed_refresh_instead_of_queueing() {
         env.server.refresh_count()
     );
 }
+
+#[test]
+fn concurrent_ci_jobs_with_a_wrong_password_sign_in_once_and_all_exit_4() {
+    let env = TestEnv::new();
+    env.server.set_delay(Duration::from_millis(300));
+    let barrier = Barrier::new(12);
+    let outputs: Vec<Output> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut cmd = env.cmd();
+                    cmd.arg("token")
+                        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+                        .env("POINTAUTH_PASSWORD", "not the password");
+                    barrier.wait();
+                    cmd.output().unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        assert_exit(output, 4);
+        assert!(
+            stderr_of(output).contains("INVALID_PASSWORD"),
+            "{}",
+            stderr_of(output)
+        );
+    }
+    // Retrying a rejected password from every job would trip the service's lockout.
+    assert_eq!(
+        env.server.sign_in_count(),
+        1,
+        "one sign-in attempt for all jobs"
+    );
+}
