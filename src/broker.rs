@@ -82,7 +82,8 @@ pub fn obtain(ctx: &Ctx, want: Want) -> Result<Session> {
         }
         // A refresh that failed for a passing reason while we waited is our answer too:
         // queueing processes must not each hammer a struggling service.
-        if let Some(err) = lock.failure_since(waiting_since) {
+        let scope = format!("refresh {} {}", current.base_url, current.username);
+        if let Some(err) = lock.failure_since(waiting_since, &scope) {
             return degrade(ctx, current, err);
         }
         let err = match Client::new(ctx).refresh(&current.refresh_token) {
@@ -109,7 +110,7 @@ pub fn obtain(ctx: &Ctx, want: Want) -> Result<Session> {
             }
             Failure::Transient => {
                 let err = Error::from(err);
-                lock.note_failure(&err);
+                lock.note_failure(&scope, &err);
                 return degrade(ctx, current, err);
             }
             _ => return Err(err.into()),
@@ -186,14 +187,15 @@ fn sign_in_from_env(
     // Many CI jobs may start at once: if the sign-in they queued behind just failed (a wrong
     // password, a service outage), they share that answer instead of each trying again and
     // tripping the service's lockout.
-    if let Some(err) = lock.failure_since(waiting_since) {
+    let scope = format!("sign-in {} {username}", ctx.base_url);
+    if let Some(err) = lock.failure_since(waiting_since, &scope) {
         return Err(err);
     }
     let grant = Client::new(ctx)
         .sign_in(username, password)
         .map_err(|err| {
             let err = Error::from(err);
-            lock.note_failure(&err);
+            lock.note_failure(&scope, &err);
             err
         })?;
     lock.clear_failure();

@@ -60,12 +60,15 @@ impl ProfileLock {
 }
 
 impl ProfileLock {
-    /// Records that a refresh or sign-in just failed (`message` holds no secret).
-    pub fn note_failure(&self, error: &Error) {
+    /// Records that a call just failed. `scope` names the call and the identity it was
+    /// for (e.g. `sign-in https://host alice`): only a waiter making the very same call
+    /// reuses the answer, never one signing in as someone else. Nothing here is secret.
+    pub fn note_failure(&self, scope: &str, error: &Error) {
         let note = format!(
-            "failed {} {}\n{}",
+            "failed {} {}\n{}\n{}",
             millis(SystemTime::now()),
             error.kind().code(),
+            scope.replace('\n', " "),
             error.message()
         );
         // Best effort: without the note, waiters merely retry themselves.
@@ -77,12 +80,16 @@ impl ProfileLock {
         let _ = self.rewrite(b"");
     }
 
-    /// The failure another process recorded at or after `since`, if any.
-    pub fn failure_since(&self, since: SystemTime) -> Option<Error> {
+    /// The failure another process recorded for `scope` at or after `since`, if any.
+    pub fn failure_since(&self, since: SystemTime, scope: &str) -> Option<Error> {
         let mut text = String::new();
         (&self.file).seek(SeekFrom::Start(0)).ok()?;
         (&self.file).take(4096).read_to_string(&mut text).ok()?;
-        let (head, message) = text.split_once('\n')?;
+        let (head, rest) = text.split_once('\n')?;
+        let (noted_scope, message) = rest.split_once('\n')?;
+        if noted_scope != scope.replace('\n', " ") {
+            return None;
+        }
         let (at, code) = head.strip_prefix("failed ")?.split_once(' ')?;
         let at: u128 = at.parse().ok()?;
         let kind = Kind::from_code(code.parse().ok()?)?;
@@ -134,15 +141,29 @@ mod tests {
         };
         let before = SystemTime::now();
         let lock = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
-        lock.note_failure(&Error::new(Kind::Credentials, "sign-in failed: HTTP 400"));
+        let scope = "sign-in https://h alice";
+        lock.note_failure(
+            scope,
+            &Error::new(Kind::Credentials, "sign-in failed: HTTP 400"),
+        );
         drop(lock);
         let lock = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
-        let seen = lock.failure_since(before).expect("the recorded failure");
+        let seen = lock
+            .failure_since(before, scope)
+            .expect("the recorded failure");
         assert_eq!(seen.message(), "sign-in failed: HTTP 400");
         assert_eq!(seen.kind(), Kind::Credentials);
+        assert!(
+            lock.failure_since(before, "sign-in https://h bob")
+                .is_none()
+        );
+        assert!(
+            lock.failure_since(before, "refresh https://h alice")
+                .is_none()
+        );
         let later = SystemTime::now() + Duration::from_millis(5);
-        assert!(lock.failure_since(later).is_none());
+        assert!(lock.failure_since(later, scope).is_none());
         lock.clear_failure();
-        assert!(lock.failure_since(before).is_none());
+        assert!(lock.failure_since(before, scope).is_none());
     }
 }

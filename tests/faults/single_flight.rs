@@ -343,3 +343,29 @@ fn concurrent_ci_jobs_with_a_wrong_password_sign_in_once_and_all_exit_4() {
         "one sign-in attempt for all jobs"
     );
 }
+
+#[test]
+fn a_queued_job_never_inherits_another_identitys_sign_in_failure() {
+    let env = TestEnv::new();
+    env.server.add_user("bob@example.com", "bobs password");
+    let held = hold_lock(&env);
+    let (bob, alice) = thread::scope(|scope| {
+        let job = |username: &'static str, password: &'static str| {
+            let mut cmd = env.cmd();
+            cmd.arg("token")
+                .env("POINTAUTH_USERNAME", username)
+                .env("POINTAUTH_PASSWORD", password);
+            scope.spawn(move || cmd.output().unwrap())
+        };
+        let bob = job("bob@example.com", "wrong password");
+        let alice = job(DEFAULT_USERNAME, DEFAULT_PASSWORD);
+        thread::sleep(Duration::from_millis(500));
+        drop(held);
+        (bob.join().unwrap(), alice.join().unwrap())
+    });
+    assert_exit(&bob, 4);
+    // Whichever ran first, alice signs in with her own credentials and gets her own token.
+    assert_exit(&alice, 0);
+    assert_eq!(env.server.sign_in_count(), 2);
+    assert!(!stderr_of(&alice).contains("INVALID_PASSWORD"));
+}
