@@ -215,7 +215,7 @@ impl Client {
                 return Err(error);
             }
             if self.verbose {
-                eprintln!(
+                crate::say!(
                     "pointauth: {} attempt {attempt} failed; retrying in {} ms",
                     call.name(),
                     wait.as_millis()

@@ -126,7 +126,7 @@ fn degrade(ctx: &Ctx, current: Session, err: Error) -> Result<Session> {
     if !current.access_valid(ctx.now()) {
         return Err(err);
     }
-    eprintln!(
+    crate::say!(
         "pointauth: warning: {}; using the cached token, which expires {}",
         err.message(),
         relative(current.access_expires_at, ctx.now())
@@ -182,7 +182,9 @@ fn sign_in_from_env(
     };
     require_chosen_store(ctx)?;
     if ctx.verbose {
-        eprintln!("pointauth: signing in as {username} with POINTAUTH_USERNAME/POINTAUTH_PASSWORD");
+        crate::say!(
+            "pointauth: signing in as {username} with POINTAUTH_USERNAME/POINTAUTH_PASSWORD"
+        );
     }
     // Many CI jobs may start at once: if the sign-in they queued behind just failed (a wrong
     // password, a service outage), they share that answer instead of each trying again and

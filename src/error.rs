@@ -101,7 +101,7 @@ impl Error {
 
     /// Prints the error to stderr: one line first, then causes, then the hint.
     pub fn report(&self) {
-        eprintln!("{self}");
+        crate::say!("{self}");
     }
 }
 

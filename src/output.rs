@@ -7,6 +7,19 @@ use chrono_tz::America::New_York;
 
 use crate::error::{Error, Result};
 
+/// `eprintln!` that survives a closed stderr: a message nobody can read is dropped, never
+/// turned into a panic (exit 101) after the work is done.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::say_line(format_args!($($arg)*))
+    };
+}
+
+pub fn say_line(args: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{args}");
+}
+
 /// Writes `text` to stdout. A reader that went away is an error, not a panic.
 pub fn print_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: LoginArgs) -> Result<ExitCode> {
     drop(password);
     let lock = ProfileLock::acquire(&ctx.paths, &ctx.profile, lock_patience(ctx))?;
     let (session, store) = store_signed_in(ctx, &username, grant, &lock)?;
-    eprintln!(
+    crate::say!(
         "Logged in to {} as {} (profile `{}`, {} store). Session valid until {} ({}).",
         host_of(&ctx.base_url),
         username,

@@ -20,9 +20,9 @@ pub fn run(ctx: &Ctx, args: LogoutArgs) -> Result<ExitCode> {
     let mut first_error = None;
     for profile in &profiles {
         match logout(ctx, profile) {
-            Ok(true) => eprintln!("Logged out of profile `{profile}`."),
+            Ok(true) => crate::say!("Logged out of profile `{profile}`."),
             Ok(false) if !args.all => {
-                eprintln!("Profile `{profile}` was not logged in; nothing to remove.")
+                crate::say!("Profile `{profile}` was not logged in; nothing to remove.")
             }
             Ok(false) => {}
             Err(err) => {
@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, args: LogoutArgs) -> Result<ExitCode> {
         }
     }
     if args.all && profiles.is_empty() {
-        eprintln!("No profiles; nothing to remove.");
+        crate::say!("No profiles; nothing to remove.");
     }
     match first_error {
         Some(err) => Ok(err.exit_code()),

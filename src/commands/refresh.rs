@@ -10,7 +10,7 @@ use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, _args: RefreshArgs) -> Result<ExitCode> {
     let session = broker::obtain(ctx, Want::NewToken)?;
-    eprintln!(
+    crate::say!(
         "Access token for {} valid until {} ({}).",
         session.username,
         local_and_eastern(session.access_expires_at),

@@ -69,7 +69,7 @@ pub fn save_new(ctx: &Ctx, value: &Secret<String>) -> Result<StoreKind> {
             Err(err) => {
                 let file = FileStore::new(ctx.paths.data.clone());
                 file.save(&ctx.profile, value)?;
-                eprintln!(
+                crate::say!(
                     "pointauth: warning: {}; session saved to {} (mode 0600) instead",
                     err.message(),
                     file.describe(&ctx.profile)

@@ -185,3 +185,18 @@ fn help_and_version_exit_0() {
         .stdout(predicate::str::starts_with("pointauth "));
     env.cmd().args(["token", "--help"]).assert().success();
 }
+
+#[test]
+fn a_closed_stderr_never_turns_into_a_panic() {
+    let env = TestEnv::new();
+    env.login();
+    let bin = assert_cmd::cargo::cargo_bin!("pointauth");
+    let script = format!(
+        "'{0}' refresh 2>&-; echo refresh=$?; '{0}' --profile nobody token 2>&-; echo token=$?; '{0}' logout 2>&-; echo logout=$?",
+        bin.display()
+    );
+    env.cmd_shell(&script)
+        .assert()
+        .success()
+        .stdout("refresh=0\ntoken=3\nlogout=0\n");
+}
