@@ -91,7 +91,7 @@ pub fn obtain(ctx: &Ctx, want: Want) -> Result<Session> {
                 lock.clear_failure();
                 let next = current.refreshed(grant, ctx.now());
                 // Stored before it is handed out: a rotated refresh token is never lost.
-                store::open(ctx, kind).save(&ctx.profile, &next.to_json())?;
+                store::open(ctx, kind).save(&ctx.profile, &next.to_json()?)?;
                 return check_min_ttl(ctx, next, min_ttl);
             }
             Err(err) => err,
@@ -143,7 +143,7 @@ pub fn store_signed_in(
 ) -> Result<(Session, StoreKind)> {
     let session = Session::signed_in(&ctx.base_url, username, grant, ctx.now())
         .ok_or_else(|| Error::internal("the sign-in answer had no refresh token"))?;
-    let kind = store::save_new(ctx, &session.to_json())?;
+    let kind = store::save_new(ctx, &session.to_json()?)?;
     // A session lives in one place: drop a copy an earlier login left in the other store.
     if let Some(previous) = ctx.meta.as_ref().map(|meta| meta.store)
         && previous != kind

@@ -121,7 +121,7 @@ impl Session {
     }
 
     /// Serialises the session for a store. The result holds both tokens.
-    pub fn to_json(&self) -> Secret<String> {
+    pub fn to_json(&self) -> crate::error::Result<Secret<String>> {
         let stored = Stored {
             version: STORED_VERSION,
             base_url: self.base_url.clone(),
@@ -132,8 +132,9 @@ impl Session {
             refresh_token_issued_at: self.refresh_issued_at,
             refresh_token_expires_at: self.refresh_expires_at,
         };
-        // Serialising plain strings and timestamps cannot fail.
-        Secret::new(serde_json::to_string(&stored).unwrap_or_default())
+        serde_json::to_string(&stored)
+            .map(Secret::new)
+            .map_err(|err| crate::error::Error::internal("cannot serialise the session").cause(err))
     }
 
     /// Parses what `to_json` wrote. The error says what is wrong, never what is there.
@@ -339,7 +340,7 @@ mod tests {
         let now = at("2026-11-30T15:00:00Z");
         let session =
             Session::signed_in("https://x", "u", grant("a", Some("r"), 600), now).unwrap();
-        let json = session.to_json();
+        let json = session.to_json().unwrap();
         assert_eq!(Session::from_json(json.expose()).unwrap(), session);
         assert!(Session::from_json("").is_err());
         assert!(Session::from_json("{\"version\":1}").is_err());

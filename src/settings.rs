@@ -50,7 +50,10 @@ impl EnvCredentials {
     fn from_env() -> Self {
         let non_empty = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         EnvCredentials {
-            username: non_empty("POINTAUTH_USERNAME"),
+            // Usernames are trimmed as `login` trims them; passwords are taken verbatim.
+            username: non_empty("POINTAUTH_USERNAME")
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty()),
             password: non_empty("POINTAUTH_PASSWORD").map(Secret::new),
         }
     }
@@ -79,7 +82,18 @@ impl Ctx {
         let profile = global.profile.unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
         validate_profile(&profile)?;
         let paths = Paths::discover()?;
-        let (meta, meta_error) = match ProfileMeta::load(&paths, &profile) {
+        // A remembered URL is checked like a given one: the metadata file is plain text.
+        let checked = ProfileMeta::load(&paths, &profile).and_then(|meta| match meta {
+            Some(meta) => normalize_base_url(&meta.base_url)
+                .map(|_| Some(meta))
+                .map_err(|err| {
+                    err.hint(format!(
+                        "the profile's remembered base URL is not valid; run `pointauth --profile {profile} logout`"
+                    ))
+                }),
+            None => Ok(None),
+        });
+        let (meta, meta_error) = match checked {
             Ok(meta) => (meta, None),
             Err(err) => (None, Some(err)),
         };
@@ -100,6 +114,23 @@ impl Ctx {
             meta,
             meta_error,
         })
+    }
+
+    /// The same surroundings for another profile, with that profile's remembered values.
+    pub fn for_profile(&self, profile: &str, meta: Option<ProfileMeta>) -> Ctx {
+        Ctx {
+            profile: profile.to_owned(),
+            base_url: meta
+                .as_ref()
+                .map_or_else(|| DEFAULT_BASE_URL.to_owned(), |meta| meta.base_url.clone()),
+            store: self.store,
+            timeout: self.timeout,
+            verbose: self.verbose,
+            credentials: EnvCredentials::default(),
+            paths: self.paths.clone(),
+            meta,
+            meta_error: None,
+        }
     }
 
     /// Fails when the profile's metadata is unreadable.

@@ -14,8 +14,10 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
         .split_first()
         .ok_or_else(|| Error::usage("no command given").hint("pointauth exec -- CMD [ARGS...]"))?;
     let mut command = Command::new(program);
+    // The command gets the token, never the password pointauth may have signed in with.
     command
         .args(rest)
+        .env_remove("POINTAUTH_PASSWORD")
         .env("POINTAUTH_ACCESS_TOKEN", session.access_token.expose());
     let err = replace_process(&mut command);
     // Like env(1) and sudo: 127 when the command does not exist, 126 when it cannot run.

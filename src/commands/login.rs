@@ -90,13 +90,19 @@ fn password(
 
 /// The whole of stdin, one trailing newline (`\n` or `\r\n`) removed.
 fn read_stdin_password() -> Result<Secret<String>> {
+    const LIMIT: u64 = 64 * 1024;
     let mut bytes = Vec::new();
     std::io::stdin()
-        .take(64 * 1024)
+        .take(LIMIT + 1)
         .read_to_end(&mut bytes)
         .map_err(|err| {
             Error::internal("cannot read the password from standard input").cause(err)
         })?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(Error::usage(
+            "the password on standard input is longer than 64 KiB",
+        ));
+    }
     let mut text = String::from_utf8(bytes)
         .map_err(|_| Error::usage("the password on standard input is not UTF-8 text"))?;
     if text.ends_with('\n') {

@@ -58,13 +58,13 @@ fn logout(ctx: &Ctx, profile: &str) -> Result<bool> {
     let keychain_holds_it = remembered.is_some_and(|meta| meta.store == StoreKind::Keyring);
     let mut removed = store::open(ctx, StoreKind::File).delete(profile)?;
     let keychain = store::open(ctx, StoreKind::Keyring);
-    match ctx.store {
-        StoreChoice::File => {}
-        StoreChoice::Keyring => removed |= keychain.delete(profile)?,
-        StoreChoice::Auto if keychain_holds_it => removed |= keychain.delete(profile)?,
+    if keychain_holds_it || ctx.store == StoreChoice::Keyring {
+        // Whatever --store says now, the session lives where the metadata says it went.
+        removed |= keychain.delete(profile)?;
+    } else if ctx.store == StoreChoice::Auto {
         // The metadata may be gone or stale (a keychain write that finished after its
         // watchdog gave up): clear the keychain too, but an absent keychain is no error.
-        StoreChoice::Auto => removed |= keychain.delete(profile).unwrap_or(false),
+        removed |= keychain.delete(profile).unwrap_or(false);
     }
     removed |= ProfileMeta::delete(&ctx.paths, profile)?;
     Ok(removed)

@@ -16,28 +16,24 @@ use crate::store::profile::ProfileMeta;
 use crate::store::{self, StoreKind};
 
 pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
+    let mut failure = None;
     let reports = if args.all {
+        // One broken profile must not hide the others: report it and carry on.
         all_profiles(ctx)
             .iter()
-            .map(|profile| {
-                let meta = ProfileMeta::load(&ctx.paths, profile)?;
-                let base_url = meta
-                    .as_ref()
-                    .map_or_else(|| ctx.base_url.clone(), |m| m.base_url.clone());
-                let other = Ctx {
-                    profile: profile.clone(),
-                    base_url,
-                    store: ctx.store,
-                    timeout: ctx.timeout,
-                    verbose: ctx.verbose,
-                    credentials: Default::default(),
-                    paths: ctx.paths.clone(),
-                    meta,
-                    meta_error: None,
-                };
-                Report::of(&other)
+            .filter_map(|profile| {
+                match ProfileMeta::load(&ctx.paths, profile)
+                    .and_then(|meta| Report::of(&ctx.for_profile(profile, meta)))
+                {
+                    Ok(report) => Some(report),
+                    Err(err) => {
+                        err.report();
+                        failure.get_or_insert(err.exit_code());
+                        None
+                    }
+                }
             })
-            .collect::<Result<Vec<_>>>()?
+            .collect()
     } else {
         ctx.check_meta()?;
         vec![Report::of(ctx)?]
@@ -61,6 +57,9 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             .join("\n")
     };
     print_stdout(&text)?;
+    if let Some(code) = failure {
+        return Ok(code);
+    }
     let usable = !reports.is_empty() && reports.iter().all(|report| report.usable);
     Ok(if usable {
         ExitCode::SUCCESS

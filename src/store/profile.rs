@@ -33,8 +33,8 @@ impl ProfileMeta {
     }
 
     pub fn save(&self, paths: &Paths, profile: &str) -> Result<()> {
-        // Serialising three strings cannot fail.
-        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|err| Error::internal("cannot serialise the profile's settings").cause(err))?;
         write_atomic(&dir(paths), &format!("{profile}.json"), text.as_bytes())
     }
 

@@ -62,3 +62,21 @@ fn exec_reports_a_missing_command_with_127() {
         .stderr(predicate::str::contains("not found"));
     env.cmd().arg("exec").assert().code(2);
 }
+
+#[test]
+fn exec_hands_the_command_the_token_but_never_the_password() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|%s' \"${POINTAUTH_PASSWORD-unset}\" \"$POINTAUTH_USERNAME\"",
+        ])
+        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
+        .assert()
+        .success()
+        .stdout(format!("unset|{DEFAULT_USERNAME}"));
+}

@@ -234,3 +234,15 @@ fn keyring_store_without_a_keychain_fails_with_exit_1_and_a_hint() {
         "no credentials sent for a session that cannot be kept"
     );
 }
+
+#[test]
+fn an_oversized_password_on_stdin_is_a_usage_error() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+        .write_stdin("x".repeat(64 * 1024 + 1))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("64 KiB"));
+    assert_eq!(env.server.request_count(), 0);
+}

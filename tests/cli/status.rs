@@ -168,3 +168,18 @@ fn claims_of(token: &str) -> Value {
         .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
+
+#[test]
+fn status_all_reports_a_broken_profile_and_still_shows_the_others() {
+    let env = TestEnv::new();
+    env.login();
+    env.login_profile("broken");
+    std::fs::write(env.session_path("broken"), "{not json").unwrap();
+    env.cmd()
+        .args(["status", "--all"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(DEFAULT_USERNAME))
+        .stderr(predicate::str::contains("broken"))
+        .stderr(predicate::str::contains("corrupted"));
+}

@@ -329,3 +329,14 @@ fn a_session_file_readable_by_others_is_refused() {
         0o644
     );
 }
+
+#[test]
+fn the_username_from_the_environment_is_trimmed_like_logins() {
+    let env = TestEnv::new();
+    env.login();
+    env.cmd()
+        .arg("token")
+        .env("POINTAUTH_USERNAME", format!(" {DEFAULT_USERNAME}\n"))
+        .assert()
+        .success();
+}

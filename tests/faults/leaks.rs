@@ -286,11 +286,15 @@ fn no_command_leaks_a_secret_on_failure_paths() {
         &["refresh"],
     ] {
         runs.run(args, None, &[]);
-        assert_ne!(runs.last_exit(), Some(0), "{args:?}");
+        assert_eq!(
+            runs.last_exit(),
+            Some(1),
+            "{args:?}: a corrupted session is exit 1"
+        );
     }
     write_session(&env, &text.replace("\"version\":1", "\"version\":[1]"));
     runs.run(&["token"], None, &[]);
-    assert_ne!(runs.last_exit(), Some(0));
+    assert_eq!(runs.last_exit(), Some(1));
     write_session(&env, &text);
 
     // The session ends (TOKEN_EXPIRED), then CI credentials sign in again; then a wrong one.

@@ -563,3 +563,22 @@ fn auto_logout_clears_a_keychain_entry_whose_metadata_is_gone() {
         .stderr(predicate::str::contains("Logged out"));
     assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
 }
+
+#[test]
+fn logout_with_store_file_still_removes_a_keychain_session() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    on_bus(&env, kr.address())
+        .args(["--store", "file", "logout"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Logged out"));
+    assert_eq!(
+        kr.lookup(DEFAULT_ENTRY),
+        None,
+        "the keychain entry is gone too"
+    );
+}
