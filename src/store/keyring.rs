@@ -109,9 +109,9 @@ impl SecretStore for KeyringStore {
     }
 }
 
-fn part_user(user: &str, index: usize) -> String {
+fn part_user(user: &str, generation: u32, index: usize) -> String {
     // '#' cannot occur in a profile name, so parts never collide with a profile.
-    format!("{user}#{index}")
+    format!("{user}#{generation}.{index}")
 }
 
 /// FNV-1a: enough to notice parts from different writes; not a security measure.
@@ -121,13 +121,17 @@ fn checksum(bytes: &[u8]) -> u64 {
     })
 }
 
+/// What the profile's own entry holds when its session is split: which generation of
+/// parts, how many, and how to check their sum.
 struct Manifest {
+    generation: u32,
     parts: usize,
     len: usize,
     checksum: u64,
 }
 
 impl Manifest {
+    /// `Some(None)`: a whole session, not a manifest. `None`: a damaged manifest.
     fn parse(bytes: &[u8]) -> Option<Option<Manifest>> {
         let Some(rest) = bytes.strip_prefix(MANIFEST_PREFIX.as_bytes()) else {
             return Some(None);
@@ -135,6 +139,7 @@ impl Manifest {
         let text = std::str::from_utf8(rest).ok()?;
         let mut fields = text.split(':');
         let manifest = Manifest {
+            generation: fields.next()?.parse().ok()?,
             parts: fields.next()?.parse().ok()?,
             len: fields.next()?.parse().ok()?,
             checksum: u64::from_str_radix(fields.next()?, 16).ok()?,
@@ -144,9 +149,16 @@ impl Manifest {
 
     fn render(&self) -> String {
         format!(
-            "{MANIFEST_PREFIX}{}:{}:{:016x}",
-            self.parts, self.len, self.checksum
+            "{MANIFEST_PREFIX}{}:{}:{}:{:016x}",
+            self.generation, self.parts, self.len, self.checksum
         )
+    }
+
+    fn delete_parts(&self, backend: &dyn Backend, user: &str) -> Result<()> {
+        for index in 1..=self.parts {
+            backend.delete(&part_user(user, self.generation, index))?;
+        }
+        Ok(())
     }
 }
 
@@ -157,68 +169,80 @@ fn corrupt(user: &str) -> Error {
     .hint("run `pointauth logout` to remove it, then `pointauth login`")
 }
 
-/// How many parts the entry currently has (0 when it is whole or absent).
-fn existing_parts(backend: &dyn Backend, user: &str) -> Result<usize> {
-    Ok(match backend.get(user)? {
-        Some(bytes) => Manifest::parse(&bytes).flatten().map_or(0, |m| m.parts),
-        None => 0,
-    })
+/// The manifest the entry holds now, if the session is split.
+fn current_manifest(backend: &dyn Backend, user: &str) -> Result<Option<Manifest>> {
+    Ok(backend
+        .get(user)?
+        .and_then(|bytes| Manifest::parse(&bytes).flatten()))
 }
 
+/// Saves `bytes`, split into parts where the platform caps an entry. A new split goes to a
+/// new generation of parts and the manifest switches last, so a save that fails half-way
+/// leaves the previous session whole, and readers never see parts of two writes.
 pub fn save_parts(backend: &dyn Backend, user: &str, bytes: &[u8]) -> Result<()> {
     let Some(max) = backend.max_len() else {
         return backend.set(user, bytes);
     };
-    let old_parts = existing_parts(backend, user)?;
-    let new_parts = if bytes.len() <= max {
+    let old = current_manifest(backend, user)?;
+    if bytes.len() <= max {
         backend.set(user, bytes)?;
-        0
     } else {
+        let generation = old.as_ref().map_or(1, |m| m.generation.wrapping_add(1));
         let chunks: Vec<&[u8]> = bytes.chunks(max).collect();
         for (index, chunk) in chunks.iter().enumerate() {
-            backend.set(&part_user(user, index + 1), chunk)?;
+            backend.set(&part_user(user, generation, index + 1), chunk)?;
         }
-        // The manifest goes last: a reader never sees it before all its parts exist.
         let manifest = Manifest {
+            generation,
             parts: chunks.len(),
             len: bytes.len(),
             checksum: checksum(bytes),
         };
         backend.set(user, manifest.render().as_bytes())?;
-        chunks.len()
-    };
-    for index in new_parts + 1..=old_parts {
-        backend.delete(&part_user(user, index))?;
     }
-    Ok(())
+    match old {
+        Some(old) => old.delete_parts(backend, user),
+        None => Ok(()),
+    }
 }
 
 pub fn load_parts(backend: &dyn Backend, user: &str) -> Result<Option<Vec<u8>>> {
-    let Some(head) = backend.get(user)? else {
-        return Ok(None);
-    };
-    let manifest = match Manifest::parse(&head) {
-        Some(Some(manifest)) => manifest,
-        Some(None) => return Ok(Some(head)),
-        None => return Err(corrupt(user)),
-    };
-    let mut joined = Vec::with_capacity(manifest.len);
-    for index in 1..=manifest.parts {
-        let part = backend
-            .get(&part_user(user, index))?
-            .ok_or_else(|| corrupt(user))?;
-        joined.extend_from_slice(&part);
+    // A lock-free reader can race a writer that switches generations and then deletes the
+    // old parts: a vanished part means "read the manifest again", once.
+    for attempt in 0..2 {
+        let Some(head) = backend.get(user)? else {
+            return Ok(None);
+        };
+        let manifest = match Manifest::parse(&head) {
+            Some(Some(manifest)) => manifest,
+            Some(None) => return Ok(Some(head)),
+            None => return Err(corrupt(user)),
+        };
+        let mut joined = Vec::with_capacity(manifest.len);
+        let mut complete = true;
+        for index in 1..=manifest.parts {
+            match backend.get(&part_user(user, manifest.generation, index))? {
+                Some(part) => joined.extend_from_slice(&part),
+                None => {
+                    complete = false;
+                    break;
+                }
+            }
+        }
+        if !complete && attempt == 0 {
+            continue;
+        }
+        if !complete || joined.len() != manifest.len || checksum(&joined) != manifest.checksum {
+            return Err(corrupt(user));
+        }
+        return Ok(Some(joined));
     }
-    if joined.len() != manifest.len || checksum(&joined) != manifest.checksum {
-        return Err(corrupt(user));
-    }
-    Ok(Some(joined))
+    Err(corrupt(user))
 }
 
 pub fn delete_parts(backend: &dyn Backend, user: &str) -> Result<bool> {
-    let parts = existing_parts(backend, user)?;
-    for index in 1..=parts {
-        backend.delete(&part_user(user, index))?;
+    if let Some(manifest) = current_manifest(backend, user)? {
+        manifest.delete_parts(backend, user)?;
     }
     backend.delete(user)
 }
@@ -411,7 +435,7 @@ mod tests {
         store.save("default", &big).unwrap();
         assert_eq!(
             backend.users(),
-            ["default", "default#1", "default#2", "default#3"]
+            ["default", "default#1.1", "default#1.2", "default#1.3"]
         );
         assert_eq!(store.load("default").unwrap().unwrap(), big);
     }
@@ -423,7 +447,7 @@ mod tests {
         store.save("p", &session_like(450)).unwrap();
         assert_eq!(backend.users().len(), 6);
         store.save("p", &session_like(150)).unwrap();
-        assert_eq!(backend.users(), ["p", "p#1", "p#2"]);
+        assert_eq!(backend.users(), ["p", "p#2.1", "p#2.2"]);
         store.save("p", &session_like(80)).unwrap();
         assert_eq!(backend.users(), ["p"]);
         assert_eq!(store.load("p").unwrap().unwrap(), session_like(80));
@@ -446,11 +470,108 @@ mod tests {
         let backend = Capped::new(100);
         let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
         store.save("p", &session_like(250)).unwrap();
-        backend.set("p#2", b"tampered").unwrap();
+        backend.set("p#1.2", b"tampered").unwrap();
         let err = store.load("p").unwrap_err();
         assert!(err.message().contains("corrupted"), "{err}");
-        backend.delete("p#2").unwrap();
+        backend.delete("p#1.2").unwrap();
         assert!(store.load("p").is_err());
+    }
+
+    /// Fails every `set` after the first `allowed` ones, like a keychain that stops answering.
+    struct Failing {
+        inner: Arc<Capped>,
+        allowed: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Backend for Failing {
+        fn get(&self, user: &str) -> Result<Option<Vec<u8>>> {
+            self.inner.get(user)
+        }
+        fn set(&self, user: &str, secret: &[u8]) -> Result<()> {
+            use std::sync::atomic::Ordering;
+            if self.allowed.fetch_sub(1, Ordering::SeqCst) == 0 {
+                return Err(Error::internal("the keychain stopped answering"));
+            }
+            self.inner.set(user, secret)
+        }
+        fn delete(&self, user: &str) -> Result<bool> {
+            self.inner.delete(user)
+        }
+        fn max_len(&self) -> Option<usize> {
+            self.inner.max_len()
+        }
+        fn name(&self) -> &'static str {
+            "failing test store"
+        }
+    }
+
+    #[test]
+    fn a_split_save_that_fails_half_way_leaves_the_previous_session_whole() {
+        let backend = Capped::new(100);
+        let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+        store.save("p", &session_like(250)).unwrap();
+        let failing = Arc::new(Failing {
+            inner: backend.clone(),
+            allowed: std::sync::atomic::AtomicUsize::new(2),
+        });
+        let store_failing = KeyringStore::with_backend(failing, Duration::from_secs(5));
+        let other: Secret<String> = Secret::new("z".repeat(260));
+        assert!(store_failing.save("p", &other).is_err());
+        assert_eq!(store.load("p").unwrap().unwrap(), session_like(250));
+    }
+
+    /// Answers the first read of the profile's own entry with an outdated manifest, as a
+    /// lock-free reader sees it when a writer switches generations right after that read.
+    struct StaleOnce {
+        inner: Arc<Capped>,
+        stale: Mutex<Option<Vec<u8>>>,
+    }
+
+    impl Backend for StaleOnce {
+        fn get(&self, user: &str) -> Result<Option<Vec<u8>>> {
+            if user == "p"
+                && let Some(stale) = self.stale.lock().unwrap().take()
+            {
+                return Ok(Some(stale));
+            }
+            self.inner.get(user)
+        }
+        fn set(&self, user: &str, secret: &[u8]) -> Result<()> {
+            self.inner.set(user, secret)
+        }
+        fn delete(&self, user: &str) -> Result<bool> {
+            self.inner.delete(user)
+        }
+        fn max_len(&self) -> Option<usize> {
+            self.inner.max_len()
+        }
+        fn name(&self) -> &'static str {
+            "stale-once test store"
+        }
+    }
+
+    #[test]
+    fn a_reader_racing_a_generation_switch_reads_the_new_session() {
+        let backend = Capped::new(100);
+        let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+        store.save("p", &session_like(250)).unwrap();
+        let outdated = backend.get("p").unwrap();
+        let new: Secret<String> = Secret::new("n".repeat(250));
+        store.save("p", &new).unwrap();
+        assert!(
+            backend
+                .users()
+                .iter()
+                .all(|u| u == "p" || u.starts_with("p#2."))
+        );
+        let racing = KeyringStore::with_backend(
+            Arc::new(StaleOnce {
+                inner: backend,
+                stale: Mutex::new(outdated),
+            }),
+            Duration::from_secs(5),
+        );
+        assert_eq!(racing.load("p").unwrap().unwrap(), new);
     }
 
     struct Hanging;
