@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::api::{Client, Failure, host_of};
 use crate::cli::StoreChoice;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, recovery_hint};
 use crate::output::{local_and_eastern, relative};
 use crate::session::{Grant, Session};
 use crate::settings::Ctx;
@@ -35,10 +35,7 @@ pub fn load(ctx: &Ctx) -> Result<Option<(Session, StoreKind)>> {
             ctx.profile
         ))
         .cause(format!("in {}", store.describe(&ctx.profile)))
-        .hint(format!(
-            "run `pointauth --profile {0} logout` to remove it, or `pointauth --profile {0} login` to replace it",
-            ctx.profile
-        ))
+        .hint(recovery_hint(&ctx.profile))
     })?;
     Ok(Some((session, kind)))
 }

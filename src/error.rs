@@ -118,6 +118,13 @@ impl fmt::Display for Error {
     }
 }
 
+/// The way out of a damaged stored entry, for the hint.
+pub fn recovery_hint(profile: &str) -> String {
+    format!(
+        "run `pointauth --profile {profile} logout` to remove it, or `pointauth --profile {profile} login` to replace it"
+    )
+}
+
 /// Wraps an I/O failure on a named path as an internal error.
 pub fn io_error(what: impl fmt::Display, err: std::io::Error) -> Error {
     Error::internal(what.to_string()).cause(err)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use keyring_core::api::CredentialStore;
 use keyring_core::{Entry, Error as KeyringError};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, recovery_hint};
 use crate::secret::Secret;
 use crate::store::SecretStore;
 
@@ -91,7 +91,7 @@ impl SecretStore for KeyringStore {
                     Error::internal(format!(
                         "the keychain entry for profile `{profile}` is not text"
                     ))
-                    .hint("run `pointauth logout` to remove it, then `pointauth login`")
+                    .hint(recovery_hint(profile))
                 })
             })
             .transpose()
@@ -162,11 +162,11 @@ impl Manifest {
     }
 }
 
-fn corrupt(user: &str) -> Error {
+fn corrupt(profile: &str) -> Error {
     Error::internal(format!(
-        "the keychain entry for profile `{user}` is corrupted"
+        "the keychain entry for profile `{profile}` is corrupted"
     ))
-    .hint("run `pointauth logout` to remove it, then `pointauth login`")
+    .hint(recovery_hint(profile))
 }
 
 /// The manifest the entry holds now, if the session is split.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, recovery_hint};
 use crate::settings::Paths;
 use crate::store::StoreKind;
 use crate::store::file::{list_json_stems, read_private, remove, write_atomic};
@@ -26,9 +26,7 @@ impl ProfileMeta {
             return Ok(None);
         };
         serde_json::from_str(&text).map(Some).map_err(|_| {
-            Error::internal(format!("{} is corrupted", path.display())).hint(format!(
-                "run `pointauth --profile {profile} logout` to remove it, or `pointauth --profile {profile} login` to replace it"
-            ))
+            Error::internal(format!("{} is corrupted", path.display())).hint(recovery_hint(profile))
         })
     }
 
