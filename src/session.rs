@@ -355,6 +355,24 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_of_sessions_and_grants_is_redacted() {
+        let now = at("2026-11-30T15:00:00Z");
+        let g = grant("access-secret", Some("refresh-secret"), 600);
+        let shown = format!("{g:?}");
+        assert!(
+            !shown.contains("access-secret") && !shown.contains("refresh-secret"),
+            "{shown}"
+        );
+        let session = Session::signed_in("https://x", "u", g, now).unwrap();
+        let shown = format!("{session:?} {session:#?}");
+        assert!(
+            !shown.contains("access-secret") && !shown.contains("refresh-secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
     fn corruption_messages_never_echo_the_content() {
         let err = Session::from_json("{\"version\":1,\"access_token\":12345678}").unwrap_err();
         assert!(!err.contains("12345678"), "{err}");

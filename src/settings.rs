@@ -258,6 +258,19 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_of_the_context_never_shows_the_password() {
+        let credentials = EnvCredentials {
+            username: Some("alice".into()),
+            password: Some(Secret::new("hunter2-password".into())),
+        };
+        let shown = format!("{credentials:?}");
+        assert!(
+            shown.contains("alice") && !shown.contains("hunter2-password"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn profile_names_are_plain() {
         for good in ["default", "staging", "ci-bot_2", "a.b"] {
             assert!(validate_profile(good).is_ok(), "{good}");
