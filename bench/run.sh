@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# bench/run.sh: the cached-path performance budget of `pointauth token` (see bench/README.md).
+#
+#   bash bench/run.sh
+#
+# Builds the release binary and a hello-world floor with the same profile, starts the local
+# stand-in of the service and a private D-Bus + gnome-keyring in a temp dir, signs in once per
+# store, checks the cached path does no network work, benchmarks everything in one hyperfine
+# run, and exits 1 when the budget is broken (2 when the set-up fails). Never touches the
+# caller's HOME, keyring or session bus: everything lives under one mktemp directory that is
+# removed at exit, and every daemon it starts is stopped by PID.
+#
+# Knobs (environment): BENCH_RUNS (default 1000), BENCH_WARMUP (100), BENCH_RSS_RUNS (20),
+# BENCH_JSON=FILE (also write the results as JSON), BENCH_NO_INSTALL=1 (never apt-get).
+
+set -euo pipefail
+
+RUNS=${BENCH_RUNS:-1000}
+WARMUP=${BENCH_WARMUP:-100}
+RSS_RUNS=${BENCH_RSS_RUNS:-20}
+
+# The budget.
+MAX_FILE_RATIO=1.3          # cached `token`, file store, over the hello-world floor
+MAX_KEYRING_RATIO=1.0       # cached `token`, keychain store, over `secret-tool lookup`
+MAX_RSS_KIB=8192            # peak RSS of `pointauth token`: 8 MiB
+MAX_STRIPPED_BYTES=6291456  # stripped release binary: 6 MiB
+
+# The stand-in's built-in account (tests/support/stand_in.rs: DEFAULT_USERNAME/PASSWORD).
+USERNAME='alice@example.com'
+PASSWORD='correct horse battery staple'
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 2
+}
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+# --- tools -------------------------------------------------------------------------------
+install_missing() {
+    local packages=() probe
+    command -v python3 >/dev/null || packages+=(python3)
+    command -v hyperfine >/dev/null || packages+=(hyperfine)
+    command -v gnome-keyring-daemon >/dev/null || packages+=(gnome-keyring)
+    for probe in dbus-daemon dbus-send dbus-monitor; do
+        command -v "$probe" >/dev/null || { packages+=(dbus-x11); break; }
+    done
+    command -v secret-tool >/dev/null || packages+=(libsecret-tools)
+    command -v strace >/dev/null || packages+=(strace)
+    [ -x /usr/bin/time ] || packages+=(time)
+    command -v strip >/dev/null || packages+=(binutils)
+    [ ${#packages[@]} -eq 0 ] && return 0
+    [ -n "${BENCH_NO_INSTALL:-}" ] && die "missing tools; install: ${packages[*]}"
+    [ "$(id -u)" -eq 0 ] || die "missing tools and not root; install: ${packages[*]}"
+    log "installing ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null ||
+        { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; } ||
+        die "apt-get install ${packages[*]} failed"
+}
+install_missing
+command -v cargo >/dev/null || die "cargo not found"
+
+# --- build -------------------------------------------------------------------------------
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pointauth-bench.XXXXXX")
+standin_pid='' dbus_pid='' keyring_pid='' monitor_pid=''
+cleanup() {
+    set +e
+    local pid
+    for pid in "$monitor_pid" "$keyring_pid" "$dbus_pid" "$standin_pid"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "building pointauth (release) and the stand-in"
+# JSON messages: they name chrono-tz's generated sources, checked below.
+cargo build --release --quiet --bin pointauth --message-format=json-render-diagnostics \
+    >"$tmp/cargo-build.json" || die "cargo build --release failed"
+# The stand-in only answers the two logins and one refresh: a debug build is enough.
+cargo build --quiet --example stand-in || die "cargo build --example stand-in failed"
+bin=$target_dir/release/pointauth
+standin=$target_dir/debug/examples/stand-in
+
+# The floor: hello world with pointauth's [profile.release] passed as --config, built from the
+# repository root so the same .cargo/config.toml (rustflags, env) applies.
+mapfile -t profile_args < <(python3 - <<'PY'
+import tomllib
+
+with open("Cargo.toml", "rb") as f:
+    profile = tomllib.load(f).get("profile", {}).get("release", {})
+
+def literal(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise SystemExit(f"bench: unsupported [profile.release] value {value!r}")
+
+for key, value in profile.items():
+    if isinstance(value, dict):  # package / build-override tables do not apply to hello
+        continue
+    print("--config")
+    print(f"profile.release.{key}={literal(value)}")
+PY
+)
+log "building the hello-world floor (profile: ${profile_args[*]:-defaults})"
+cargo build --release --quiet --manifest-path bench/hello/Cargo.toml \
+    --target-dir "$target_dir/bench-hello" ${profile_args[@]+"${profile_args[@]}"} ||
+    die "building bench/hello failed"
+hello=$target_dir/bench-hello/release/hello
+
+# --- an isolated world -------------------------------------------------------------------
+# Nothing from the caller's session leaks in: not its settings, its bus, its keyring or HOME.
+while IFS= read -r name; do
+    unset "$name"
+done < <(compgen -e | grep -E '^(POINTAUTH_|DBUS_|XDG_|GNOME_KEYRING_|SSH_AUTH_SOCK$|DISPLAY$|WAYLAND_DISPLAY$)' || true)
+export HOME=$tmp/home
+export XDG_DATA_HOME=$HOME/.local/share XDG_STATE_HOME=$HOME/.local/state
+export XDG_CONFIG_HOME=$HOME/.config XDG_CACHE_HOME=$HOME/.cache
+export XDG_RUNTIME_DIR=$tmp/run
+export LC_ALL=C
+mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+bus="unix:path=$XDG_RUNTIME_DIR/bus"
+nobus="unix:path=$tmp/no-bus-here" # nothing ever listens there
+export DBUS_SESSION_BUS_ADDRESS=$nobus
+
+# The stand-in of the service, on a free loopback port.
+"$standin" --port 0 >"$tmp/stand-in.log" 2>&1 &
+standin_pid=$!
+url=''
+for _ in $(seq 100); do
+    url=$(sed -n 's/^pointauth stand-in listening on //p' "$tmp/stand-in.log")
+    [ -n "$url" ] && break
+    sleep 0.05
+done
+[ -n "$url" ] || die "the stand-in did not start: $(cat "$tmp/stand-in.log")"
+
+# A private session bus and an unlocked gnome-keyring on it (research notes, §4).
+dbus-daemon --session --address="$bus" --fork --nopidfile --print-pid=1 >"$tmp/dbus.pid" ||
+    die "dbus-daemon did not start"
+dbus_pid=$(cat "$tmp/dbus.pid")
+export DBUS_SESSION_BUS_ADDRESS=$bus
+printf '%s' bench-keyring-password |
+    gnome-keyring-daemon --replace --unlock --components=secrets >"$tmp/gkd.env" 2>"$tmp/gkd.err" || true
+ready=''
+for _ in $(seq 50); do
+    if printf probe | secret-tool store --label=bench-probe pointauth-bench probe 2>/dev/null &&
+        [ "$(secret-tool lookup pointauth-bench probe 2>/dev/null)" = probe ]; then
+        ready=yes
+        break
+    fi
+    sleep 0.1
+done
+keyring_pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null |
+    awk '/uint32/ { print $2 }')
+[ -n "$ready" ] || die "the private Secret Service is not usable: $(cat "$tmp/gkd.err")"
+secret-tool clear pointauth-bench probe
+
+# One session per store: the default profile in the file store, `keyring` in the keychain.
+printf '%s\n' "$PASSWORD" | DBUS_SESSION_BUS_ADDRESS=$nobus "$bin" --store file --base-url "$url" \
+    login --username "$USERNAME" --password-stdin 2>/dev/null || die "login (file store) failed"
+printf '%s\n' "$PASSWORD" | "$bin" --profile keyring --store keyring --base-url "$url" \
+    login --username "$USERNAME" --password-stdin 2>/dev/null || die "login (keychain store) failed"
+
+# A secret of the same size as pointauth's keychain entry, for `secret-tool lookup`.
+entry_size=$(secret-tool lookup service pointauth username keyring | wc -c) || entry_size=0
+[ "$entry_size" -gt 0 ] || die "pointauth's keychain entry is not where secret-tool looks"
+python3 -c 'import secrets, sys; n = int(sys.argv[1]); sys.stdout.write(secrets.token_urlsafe(n)[:n])' \
+    "$entry_size" | secret-tool store --label='pointauth bench: same-size secret' pointauth-bench twin ||
+    die "secret-tool store failed"
+[ "$(secret-tool lookup pointauth-bench twin | wc -c)" -eq "$entry_size" ] ||
+    die "the same-size secret did not round-trip"
+
+# --- checks: the cached path does no network, DNS, TLS or keychain-write work -------------
+failures=()
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then
+        printf '  ok    %s\n' "$what"
+    else
+        printf '  FAIL  %s\n' "$what"
+        failures+=("$what")
+    fi
+}
+# Files a network, DNS or TLS set-up would open.
+net_files='/etc/(resolv\.conf|hosts|nsswitch\.conf|gai\.conf|ssl/|ca-certificates)|/usr/(lib/ssl|share/ca-certificates)'
+
+no_network_file_store() {
+    DBUS_SESSION_BUS_ADDRESS=$nobus strace -f -qq -o "$tmp/strace-file" \
+        -e trace=%network,%file "$bin" --store file token >"$tmp/token-file" || return 1
+    [ -s "$tmp/token-file" ] || return 1
+    ! grep -Eq '^[0-9]+ +(socket|connect|bind|sendto|sendmsg|recvfrom|recvmsg)\(' "$tmp/strace-file" &&
+        ! grep -Eq "$net_files" "$tmp/strace-file" &&
+        # and no write: no file opened for writing (not even the lock), renamed or removed
+        ! grep -Eq 'O_WRONLY|O_RDWR|O_CREAT|^[0-9]+ +(rename|renameat2?|unlink|unlinkat|mkdir|mkdirat)\(' "$tmp/strace-file"
+}
+no_inet_keyring_store() {
+    strace -f -qq -o "$tmp/strace-keyring" -e trace=%network,%file \
+        "$bin" --profile keyring --store keyring token >"$tmp/token-keyring" || return 1
+    [ -s "$tmp/token-keyring" ] || return 1
+    grep -Eq 'socket\(AF_UNIX' "$tmp/strace-keyring" &&        # it does talk to the bus...
+        ! grep -Eq 'AF_INET6?[,)]' "$tmp/strace-keyring" &&    # ...and nothing else
+        ! grep -Eq "$net_files" "$tmp/strace-keyring"
+}
+no_keychain_write() {
+    dbus-monitor --session "type='method_call',interface='org.freedesktop.Secret.Collection'" \
+        "type='method_call',interface='org.freedesktop.Secret.Item'" >"$tmp/monitor" 2>&1 &
+    monitor_pid=$!
+    sleep 0.3
+    "$bin" --profile keyring --store keyring token >/dev/null || return 1
+    sleep 0.2
+    kill "$monitor_pid" 2>/dev/null
+    wait "$monitor_pid" 2>/dev/null || true
+    monitor_pid=''
+    grep -q 'member=GetSecret' "$tmp/monitor" &&   # the monitor saw the read...
+        ! grep -Eq 'member=(CreateItem|SetSecret|Delete|SetLabel)' "$tmp/monitor"  # ...and no write
+}
+one_request_per_refresh() { # refresh STORE-ARGS...: exactly one TCP connection, to the stand-in
+    strace -f -qq -o "$tmp/strace-refresh" -e trace=connect "$bin" "$@" refresh 2>/dev/null || return 1
+    [ "$(grep -c 'connect(.*AF_INET' "$tmp/strace-refresh")" -eq 1 ]
+}
+# CHRONO_TZ_TIMEZONE_FILTER took effect: chrono-tz generated New York (and the UTC/Etc zones
+# it always keeps), not the ~600 zones whose tables cost load-time relocations.
+tz_zones=$(python3 - "$tmp/cargo-build.json" <<'PY'
+import json, re, sys
+for line in open(sys.argv[1]):
+    msg = json.loads(line)
+    if msg.get("reason") == "build-script-executed" and re.search(r"(^|#)chrono-tz[@ ]", msg["package_id"]):
+        source = open(msg["out_dir"] + "/timezones.rs").read()
+        body = source[source.index("pub enum Tz {"):]
+        zones = re.findall(r"^\s+(\w+),$", body[: body.index("\n}")], re.M)
+        ok = "America__New_York" in zones and "Europe__Berlin" not in zones
+        print(len(zones) if ok else -len(zones))
+        break
+else:
+    print(0)
+PY
+)
+echo
+echo "checks:"
+check "cached token, file store: no socket call, no DNS/TLS file, no write (D-Bus address pointing nowhere)" no_network_file_store
+check "cached token, keychain store: D-Bus only, no inet socket, no DNS/TLS file" no_inet_keyring_store
+check "cached token, keychain store: no keychain write (dbus-monitor)" no_keychain_write
+check "refresh, file store: exactly one HTTP connection" one_request_per_refresh --store file
+check "refresh, keychain store: exactly one HTTP connection" one_request_per_refresh --profile keyring --store keyring
+check "chrono-tz: ${tz_zones#-} zones compiled (CHRONO_TZ_TIMEZONE_FILTER; unfiltered: ~600)" test "$tz_zones" -gt 0 -a "$tz_zones" -lt 100
+
+# --- the benchmark -----------------------------------------------------------------------
+log "hyperfine: $RUNS runs of each command after $WARMUP warm-up runs"
+# -N: no shell. Every command runs with the private bus in its environment (hyperfine has one
+# environment for all); the file store's path never looks at it, as the checks above show.
+# `status` goes first: whatever runs first is measured a few per cent slow here. The floor is
+# measured before and after the rest, and the ratios use the mean of the two medians, which
+# cancels a drift of the machine's speed across the run.
+printf -v qbin '%q' "$bin"
+printf -v qhello '%q' "$hello"
+hyperfine -N --style basic --output=pipe --warmup "$WARMUP" --runs "$RUNS" \
+    --export-json "$tmp/hyperfine.json" \
+    -n 'pointauth status' "$qbin status" \
+    -n 'hello-world floor' "$qhello" \
+    -n 'pointauth token (file store)' "$qbin --store file token" \
+    -n 'pointauth token (keychain store)' "$qbin --profile keyring --store keyring token" \
+    -n 'secret-tool lookup (same size)' "secret-tool lookup pointauth-bench twin" \
+    -n 'hello-world floor (again)' "$qhello" >"$tmp/hyperfine.out" 2>&1 ||
+    die "hyperfine failed: $(tail -5 "$tmp/hyperfine.out")"
+
+# Peak RSS (max over several runs) and the stripped binary's size.
+peak_rss() {
+    local max=0 kib
+    for _ in $(seq "$RSS_RUNS"); do
+        /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>&1 || return 1
+        kib=$(tail -1 "$tmp/rss")
+        [ "$kib" -gt "$max" ] && max=$kib
+    done
+    echo "$max"
+}
+rss_file=$(DBUS_SESSION_BUS_ADDRESS=$nobus peak_rss "$bin" --store file token)
+rss_keyring=$(peak_rss "$bin" --profile keyring --store keyring token)
+rss_hello=$(peak_rss "$hello")
+strip -o "$tmp/pointauth.stripped" "$bin"
+size_stripped=$(stat -c %s "$tmp/pointauth.stripped")
+size_built=$(stat -c %s "$bin")
+
+# --- report ------------------------------------------------------------------------------
+python3 - "$tmp/hyperfine.json" "$rss_file" "$rss_keyring" "$rss_hello" "$size_stripped" \
+    "$size_built" "$entry_size" "${#failures[@]}" "$MAX_FILE_RATIO" "$MAX_KEYRING_RATIO" \
+    "$MAX_RSS_KIB" "$MAX_STRIPPED_BYTES" "${BENCH_JSON:-}" <<'PY'
+import json, os, platform, sys
+
+(path, rss_file, rss_keyring, rss_hello, size_stripped, size_built, entry_size, failed,
+ max_file, max_keyring, max_rss, max_size, out) = sys.argv[1:]
+results = json.load(open(path))["results"]
+by = {r["command"]: r for r in results}
+floor = (by["hello-world floor"]["median"] + by["hello-world floor (again)"]["median"]) / 2
+token_file = by["pointauth token (file store)"]["median"]
+token_keyring = by["pointauth token (keychain store)"]["median"]
+lookup = by["secret-tool lookup (same size)"]["median"]
+ms = lambda s: f"{s * 1e3:.3f} ms"
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+print()
+load = os.getloadavg()[0]
+print(f"machine: {os.cpu_count()} CPUs, {cpu}, Linux {platform.release()}, load {load:.2f}")
+if load > 0.5 * (os.cpu_count() or 1):
+    print("note: the machine was busy; expect the ratios to be off by several per cent")
+print(f"runs: {len(results[0]['times'])} per command; keychain entry and secret: {entry_size} bytes")
+print()
+print(f"floor: {ms(floor)} (mean of the two hello-world medians)")
+print()
+print("| command | median | mean ± σ | min | median / floor |")
+print("|---|---:|---:|---:|---:|")
+for r in results:
+    print(f"| {r['command']} | {ms(r['median'])} | {r['mean'] * 1e3:.3f} ± {r['stddev'] * 1e3:.3f} ms "
+          f"| {ms(r['min'])} | {r['median'] / floor:.2f}× |")
+
+rows = [
+    ("cached `token` (file store) / hello-world floor", token_file / floor, float(max_file), "{:.2f}×"),
+    ("cached `token` (keychain) / `secret-tool lookup`", token_keyring / lookup, float(max_keyring), "{:.2f}×"),
+    ("peak RSS of `token` (file store)", int(rss_file) / 1024, int(max_rss) / 1024, "{:.1f} MiB"),
+    ("stripped release binary", int(size_stripped) / 2**20, int(max_size) / 2**20, "{:.2f} MiB"),
+]
+print()
+print("| budget | measured | limit | |")
+print("|---|---:|---:|---|")
+broken = 0
+for name, value, limit, fmt in rows:
+    ok = value <= limit
+    broken += not ok
+    print(f"| {name} | {fmt.format(value)} | ≤ {fmt.format(limit)} | {'ok' if ok else 'BROKEN'} |")
+print()
+print(f"also: peak RSS of `token` (keychain) {int(rss_keyring) / 1024:.1f} MiB, of hello {int(rss_hello) / 1024:.1f} MiB; "
+      f"release binary {int(size_built) / 2**20:.2f} MiB as built")
+
+if out:
+    json.dump({
+        "medians_s": {r["command"]: r["median"] for r in results},
+        "ratios": {"token_file_over_floor": token_file / floor,
+                   "token_keyring_over_secret_tool": token_keyring / lookup},
+        "peak_rss_kib": {"token_file": int(rss_file), "token_keyring": int(rss_keyring), "hello": int(rss_hello)},
+        "binary_bytes": {"stripped": int(size_stripped), "built": int(size_built)},
+        "budget_broken": broken, "checks_failed": int(failed),
+    }, open(out, "w"), indent=2)
+
+if broken or int(failed):
+    print(f"\nFAILED: {broken} budget line(s) broken, {failed} check(s) failed")
+    sys.exit(1)
+print("\nthe budget holds")
+PY
