@@ -12,13 +12,25 @@ use crate::*;
 
 /// Runs `pointauth ARGS` in `n` processes started together; their outputs in start order.
 fn concurrently(env: &TestEnv, n: usize, args: &[&str]) -> Vec<Output> {
+    concurrently_with(env, n, |_, cmd| {
+        cmd.args(args);
+    })
+}
+
+/// Runs `n` processes started together, the `i`th set up by `setup(i, cmd)`.
+fn concurrently_with(
+    env: &TestEnv,
+    n: usize,
+    setup: impl Fn(usize, &mut assert_cmd::Command) + Sync,
+) -> Vec<Output> {
     let barrier = Barrier::new(n);
     thread::scope(|scope| {
         let handles: Vec<_> = (0..n)
-            .map(|_| {
-                scope.spawn(|| {
+            .map(|i| {
+                let (barrier, setup) = (&barrier, &setup);
+                scope.spawn(move || {
                     let mut cmd = env.cmd();
-                    cmd.args(args);
+                    setup(i, &mut cmd);
                     barrier.wait();
                     cmd.output().expect("run pointauth")
                 })
@@ -26,6 +38,16 @@ fn concurrently(env: &TestEnv, n: usize, args: &[&str]) -> Vec<Output> {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     })
+}
+
+/// `token` as a CI job runs it: credentials in the environment, no login step.
+fn ci_job(username: &str, password: &str) -> impl Fn(usize, &mut assert_cmd::Command) + Sync {
+    let (username, password) = (username.to_owned(), password.to_owned());
+    move |_, cmd| {
+        cmd.arg("token")
+            .env("POINTAUTH_USERNAME", &username)
+            .env("POINTAUTH_PASSWORD", &password);
+    }
 }
 
 #[test]
@@ -148,21 +170,8 @@ fn profiles_refresh_independently() {
     env.login_profile("b");
     env.server.set_expires_in(serde_json::json!(3600));
     env.server.set_delay(Duration::from_millis(300));
-    let barrier = Barrier::new(8);
-    let outputs: Vec<Output> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let barrier = &barrier;
-                let env = &env;
-                scope.spawn(move || {
-                    let mut cmd = env.cmd();
-                    cmd.args(["--profile", if i % 2 == 0 { "a" } else { "b" }, "token"]);
-                    barrier.wait();
-                    cmd.output().unwrap()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let outputs = concurrently_with(&env, 8, |i, cmd| {
+        cmd.args(["--profile", if i % 2 == 0 { "a" } else { "b" }, "token"]);
     });
     for output in &outputs {
         assert_exit(output, 0);
@@ -178,22 +187,7 @@ fn profiles_refresh_independently() {
 fn concurrent_ci_jobs_sign_in_once() {
     let env = TestEnv::new();
     env.server.set_delay(Duration::from_millis(300));
-    let barrier = Barrier::new(12);
-    let outputs: Vec<Output> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..12)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut cmd = env.cmd();
-                    cmd.arg("token")
-                        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
-                        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD);
-                    barrier.wait();
-                    cmd.output().unwrap()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let outputs = concurrently_with(&env, 12, ci_job(DEFAULT_USERNAME, DEFAULT_PASSWORD));
     for output in &outputs {
         assert_exit(output, 0);
     }
@@ -226,22 +220,7 @@ fn concurrent_ci_jobs_replace_a_revoked_session_once() {
     login_stale(&env);
     env.server.revoke_all_refresh_tokens();
     env.server.set_delay(Duration::from_millis(300));
-    let barrier = Barrier::new(8);
-    let outputs: Vec<Output> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut cmd = env.cmd();
-                    cmd.arg("token")
-                        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
-                        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD);
-                    barrier.wait();
-                    cmd.output().unwrap()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let outputs = concurrently_with(&env, 8, ci_job(DEFAULT_USERNAME, DEFAULT_PASSWORD));
     for output in &outputs {
         assert_exit(output, 0);
     }
@@ -312,22 +291,7 @@ fn concurrent_tokens_reuse_a_failed_refresh_instead_of_queueing() {
 fn concurrent_ci_jobs_with_a_wrong_password_sign_in_once_and_all_exit_4() {
     let env = TestEnv::new();
     env.server.set_delay(Duration::from_millis(300));
-    let barrier = Barrier::new(12);
-    let outputs: Vec<Output> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..12)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut cmd = env.cmd();
-                    cmd.arg("token")
-                        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
-                        .env("POINTAUTH_PASSWORD", "not the password");
-                    barrier.wait();
-                    cmd.output().unwrap()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let outputs = concurrently_with(&env, 12, ci_job(DEFAULT_USERNAME, "not the password"));
     for output in &outputs {
         assert_exit(output, 4);
         assert!(
