@@ -35,13 +35,18 @@ pub struct Session {
 
 /// Access token expiry: the answer's arrival plus `expires_in`, by the local clock.
 pub fn access_expiry(received: DateTime<Utc>, expires_in: u32) -> DateTime<Utc> {
-    received + chrono::TimeDelta::seconds(i64::from(expires_in))
+    received
+        .checked_add_signed(chrono::TimeDelta::seconds(i64::from(expires_in)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Refresh token expiry: `issued_at + 24 h` (elapsed), rounded up to the next midnight in
 /// America/New_York. An instant that is exactly midnight stays as it is.
 pub fn refresh_expiry(issued_at: DateTime<Utc>) -> DateTime<Utc> {
-    let deadline = issued_at + REFRESH_LIFETIME;
+    // Checked: a hand-edited session may hold any instant chrono can represent.
+    let Some(deadline) = issued_at.checked_add_signed(REFRESH_LIFETIME) else {
+        return DateTime::<Utc>::MAX_UTC;
+    };
     let local = deadline.with_timezone(&New_York);
     if local.time() == NaiveTime::MIN {
         return deadline;
@@ -352,6 +357,15 @@ mod tests {
                 .unwrap_err()
                 .contains("format 9")
         );
+    }
+
+    #[test]
+    fn instants_at_the_end_of_time_do_not_overflow() {
+        let end = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(refresh_expiry(end), end);
+        assert_eq!(access_expiry(end, 3600), end);
+        let near = end - chrono::TimeDelta::hours(1);
+        assert_eq!(refresh_expiry(near), end);
     }
 
     #[test]
