@@ -42,6 +42,16 @@ pub fn access_expiry(received: DateTime<Utc>, expires_in: u32) -> DateTime<Utc> 
 
 /// Refresh token expiry: `issued_at + 24 h` (elapsed), rounded up to the next midnight in
 /// America/New_York. An instant that is exactly midnight stays as it is.
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use pointauth::session::refresh_expiry;
+///
+/// let at = |s: &str| s.parse::<DateTime<Utc>>().expect("an RFC 3339 instant");
+/// // The contract's examples: an afternoon sign-in, and the night DST ends.
+/// assert_eq!(refresh_expiry(at("2026-11-30T15:00:00Z")), at("2026-12-02T05:00:00Z"));
+/// assert_eq!(refresh_expiry(at("2026-11-01T04:30:00Z")), at("2026-11-02T05:00:00Z"));
+/// ```
 pub fn refresh_expiry(issued_at: DateTime<Utc>) -> DateTime<Utc> {
     // Checked: a hand-edited session may hold any instant chrono can represent.
     let Some(deadline) = issued_at.checked_add_signed(REFRESH_LIFETIME) else {
