@@ -118,10 +118,26 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 
 /// Replaces `dir/name` atomically: a 0600 temp file in the same directory, fsync, rename,
 /// fsync the directory. On failure the old file is untouched and the temp file removed.
+///
+/// Callers hold the profile lock, so any other temp file for `name` was left by a writer
+/// that died mid-write: it is swept away first.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     ensure_private_dir(dir)?;
     let target = dir.join(name);
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let prefix = format!(".{name}.tmp-");
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let leftover = file_name
+                .to_string_lossy()
+                .strip_prefix(&prefix)
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+            if leftover {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    let temp = dir.join(format!("{prefix}{}", std::process::id()));
     let result = (|| {
         let mut options = OpenOptions::new();
         options.write(true).create(true).truncate(true);
@@ -205,6 +221,23 @@ mod tests {
         fs::write(&elsewhere, "x").unwrap();
         std::os::unix::fs::symlink(&elsewhere, store.path("p")).unwrap();
         assert!(store.load("p").is_err());
+    }
+
+    #[test]
+    fn a_temp_file_left_by_a_killed_writer_is_swept_on_the_next_write() {
+        let home = tempfile::tempdir().unwrap();
+        let store = FileStore::new(home.path().to_path_buf());
+        let leftover = home.path().join(".p.json.tmp-999999");
+        fs::write(&leftover, "half a session").unwrap();
+        let other = home.path().join(".q.json.tmp-999999");
+        fs::write(&other, "another profile's").unwrap();
+        // Profile `p.json.tmp-x` is another profile whose temp name starts the same way.
+        let lookalike = home.path().join(".p.json.tmp-x.json.tmp-999999");
+        fs::write(&lookalike, "yet another profile's").unwrap();
+        store.save("p", &Secret::new("{}".into())).unwrap();
+        assert!(!leftover.exists());
+        assert!(other.exists(), "only this file's leftovers are swept");
+        assert!(lookalike.exists());
     }
 
     #[test]
