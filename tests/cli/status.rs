@@ -65,25 +65,10 @@ fn status_shows_who_where_and_until_when_without_a_request_or_a_token() {
     }
     assert!(!text.contains(&token) && !text.contains(&env.stored_refresh_token()));
 
-    let out = env
-        .cmd()
-        .args(["status", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let body = json_stdout(env.cmd().args(["status", "--json"]));
     let mut expected = FIELDS.to_vec();
     expected.sort_unstable();
-    let mut keys_sorted = keys.clone();
-    keys_sorted.sort_unstable();
-    assert_eq!(keys_sorted, expected);
+    assert_eq!(sorted_keys(&body), expected);
     assert_eq!(body["logged_in"], true);
     assert_eq!(body["username"], DEFAULT_USERNAME);
     assert_eq!(body["email"], DEFAULT_USERNAME);

@@ -1,7 +1,7 @@
 //! `pointauth token`.
 
 use predicates::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
 
@@ -29,21 +29,12 @@ fn token_header_and_json_forms() {
         .assert()
         .success()
         .stdout(format!("Authorization: Bearer {token}\n"));
-    let out = env
-        .cmd()
-        .args(["token", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(keys.len(), 4, "{body}");
+    let body = json_stdout(env.cmd().args(["token", "--json"]));
+    assert_eq!(
+        sorted_keys(&body),
+        ["access_token", "expires_at", "expires_in", "token_type"],
+        "{body}"
+    );
     assert_eq!(body["access_token"], token);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(

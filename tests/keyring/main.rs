@@ -52,6 +52,16 @@ fn keychain_session(kr: &PrivateKeyring, entry: &[(&str, &str)]) -> Value {
     serde_json::from_str(&text).expect("the keychain item is the session JSON")
 }
 
+/// `token` in keyring mode on this bus: asserts success and returns the printed token.
+fn keyring_token(env: &TestEnv, kr: &PrivateKeyring) -> String {
+    let out = on_bus(env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .output()
+        .expect("run pointauth token");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    stdout_line(&out)
+}
+
 fn stdout_line(output: &std::process::Output) -> String {
     let stdout = stdout_of(output);
     assert!(stdout.ends_with('\n'), "{stdout:?}");
@@ -84,12 +94,10 @@ fn keyring_mode_login_stores_the_session_where_secret_tool_finds_it() {
     assert!(!env.session_path("default").exists(), "no session file");
 
     // `token` hands out exactly what the keychain holds, without asking the service.
-    let out = on_bus(&env, kr.address())
-        .args(["--store", "keyring", "token"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    assert_eq!(stdout_line(&out), session["access_token"].as_str().unwrap());
+    assert_eq!(
+        keyring_token(&env, &kr),
+        session["access_token"].as_str().unwrap()
+    );
     assert_eq!(
         env.server.request_count(),
         1,
@@ -124,12 +132,10 @@ fn keyring_mode_refresh_rewrites_the_keychain_entry_and_token_follows() {
         assert!(issued.contains(&after[field].as_str().unwrap().to_owned()));
     }
 
-    let out = on_bus(&env, kr.address())
-        .args(["--store", "keyring", "token"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    assert_eq!(stdout_line(&out), after["access_token"].as_str().unwrap());
+    assert_eq!(
+        keyring_token(&env, &kr),
+        after["access_token"].as_str().unwrap()
+    );
     assert_eq!(
         env.server.refresh_count(),
         1,

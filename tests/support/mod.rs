@@ -203,6 +203,24 @@ pub fn rfc3339(unix: i64) -> String {
     )
 }
 
+/// Runs `cmd`, asserts it succeeded, and parses its stdout as JSON.
+pub fn json_stdout(cmd: &mut Command) -> Value {
+    let out = cmd.assert().success().get_output().clone();
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// The keys of a JSON object, sorted.
+pub fn sorted_keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
 pub fn stdout_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
