@@ -21,10 +21,10 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'pointauth' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -43,10 +43,10 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
         }
         'pointauth;login' {
             [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Account to sign in as [default: POINTAUTH_USERNAME, else the remembered one, else a prompt]')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from standard input, a pipe or a file (one trailing newline is removed)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
@@ -57,11 +57,11 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;token' {
-            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Print `Authorization: Bearer <token>` instead of the bare token')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print {"access_token", "token_type", "expires_at", "expires_in"} as JSON')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
@@ -73,10 +73,10 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;refresh' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -86,10 +86,10 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;status' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of text (with --all, an array)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every profile')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
@@ -101,10 +101,10 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;logout' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Remove every profile')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
@@ -115,11 +115,11 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;exec' {
-            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -129,10 +129,10 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;completions' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [default: default]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

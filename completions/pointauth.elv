@@ -18,10 +18,10 @@ set edit:completion:arg-completer[pointauth] = {|@words|
     }
     var completions = [
         &'pointauth'= {
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
@@ -39,10 +39,10 @@ set edit:completion:arg-completer[pointauth] = {|@words|
         }
         &'pointauth;login'= {
             cand --username 'Account to sign in as [default: POINTAUTH_USERNAME, else the remembered one, else a prompt]'
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand --password-stdin 'Read the password from standard input, a pipe or a file (one trailing newline is removed)'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
@@ -52,11 +52,11 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;token'= {
-            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h'
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand --header 'Print `Authorization: Bearer <token>` instead of the bare token'
             cand --json 'Print {"access_token", "token_type", "expires_at", "expires_in"} as JSON'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
@@ -67,10 +67,10 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;refresh'= {
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
@@ -79,10 +79,10 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;status'= {
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand --json 'Print JSON instead of text (with --all, an array)'
             cand --all 'Show every profile'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
@@ -93,10 +93,10 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;logout'= {
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand --all 'Remove every profile'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
@@ -106,11 +106,11 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;exec'= {
-            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h'
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
@@ -119,10 +119,10 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;completions'= {
-            cand --profile 'Named session to use: one per account or environment [default: default]'
-            cand --base-url 'Service base URL [default: the profile''s remembered URL, else https://api.pointservices.com]'
-            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [default: auto]'
-            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'

@@ -3,6 +3,19 @@
 //! Runs the local stand-in of the pointservices auth service until killed, for
 //! trying pointauth offline.
 
+// The stand-in's module shares its items with the tests through `pub`.
+#![allow(unreachable_pub, missing_debug_implementations)]
+// The house rules (no unwrap, no print, the environment and clock only through settings) are
+// for the shipped code in src/; tests and the demo may panic, print and read what they like.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::disallowed_methods
+)]
+
 #[path = "../tests/support/stand_in.rs"]
 mod stand_in;
 

@@ -19,13 +19,13 @@ const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// The claims `status` shows. Each may be missing.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Identity {
-    pub email: Option<String>,
-    pub user_id: Option<String>,
+pub(crate) struct Identity {
+    pub(crate) email: Option<String>,
+    pub(crate) user_id: Option<String>,
 }
 
 /// Decodes a JWT's payload into a JSON object, or `None` if it is not one.
-pub fn claims(token: &str) -> Option<Map<String, Value>> {
+pub(crate) fn claims(token: &str) -> Option<Map<String, Value>> {
     let token = token.trim();
     if token.len() > MAX_TOKEN_LEN {
         return None;
@@ -52,7 +52,7 @@ pub fn claims(token: &str) -> Option<Map<String, Value>> {
 }
 
 /// The user's email and id, as far as the token tells.
-pub fn identity(token: &str) -> Identity {
+pub(crate) fn identity(token: &str) -> Identity {
     let Some(claims) = claims(token) else {
         return Identity::default();
     };
@@ -61,7 +61,7 @@ pub fn identity(token: &str) -> Identity {
         claims
             .get(key)
             .and_then(Value::as_str)
-            .map(crate::api::sanitize)
+            .map(crate::text::sanitize)
     };
     Identity {
         email: text("email"),

@@ -1,4 +1,6 @@
-//! Printing: stdout writes that survive a closed pipe, and times shown to people.
+//! Printing: stdout writes that survive a closed pipe, stderr lines that never panic, the one
+//! way an error is reported, and times shown to people.
+#![allow(clippy::print_stderr)] // the one place that writes stderr
 
 use std::io::Write;
 
@@ -9,41 +11,56 @@ use crate::error::{Error, Result};
 
 /// `eprintln!` that survives a closed stderr: a message nobody can read is dropped, never
 /// turned into a panic (exit 101) after the work is done.
-#[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
         $crate::output::say_line(format_args!($($arg)*))
     };
 }
+pub(crate) use say;
 
-pub fn say_line(args: std::fmt::Arguments<'_>) {
+pub(crate) fn say_line(args: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr(), "{args}");
 }
 
+/// Prints an error once, as the contract shows it: `pointauth: <what>`, causes, hint.
+pub(crate) fn report(err: &Error) {
+    say_line(format_args!("{}", err.report_text()));
+}
+
+/// A warning on stderr: `pointauth: warning: <text>`.
+pub(crate) fn warn(text: &str) {
+    say_line(format_args!("pointauth: warning: {text}"));
+}
+
 /// Writes `text` to stdout. A reader that went away is an error, not a panic.
-pub fn print_stdout(text: &str) -> Result<()> {
+pub(crate) fn print_stdout(text: &str) -> Result<()> {
+    write_stdout(text.as_bytes())
+}
+
+/// Writes `bytes` to stdout, flushed.
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
+    out.write_all(bytes)
         .and_then(|()| out.flush())
-        .map_err(|err| Error::internal("cannot write to standard output").cause(err))
+        .map_err(|err| Error::internal("cannot write to standard output").because(err))
 }
 
 /// RFC 3339 in UTC with a `Z`, whole seconds: the contract's JSON time format.
-pub fn rfc3339(at: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// "2026-11-30 16:00:00 -05:00 (2026-11-30 16:00 EST)": local time, then Eastern.
-pub fn local_and_eastern(at: DateTime<Utc>) -> String {
+/// "2026-11-30 16:00:00 -05:00 (2026-11-30 16:00 EST)": local time, then US Eastern.
+pub(crate) fn local_and_eastern(at: DateTime<Utc>) -> String {
     format!(
-        "{} ({} Eastern)",
+        "{} ({})",
         at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S %:z"),
         at.with_timezone(&New_York).format("%Y-%m-%d %H:%M %Z")
     )
 }
 
 /// "in 42m", "in 1d 3h", "5m ago".
-pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(crate) fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (at - now).num_seconds();
     let span = human_span(seconds.unsigned_abs());
     if seconds >= 0 {
@@ -81,11 +98,13 @@ mod tests {
     }
 
     #[test]
-    fn json_times_are_utc_with_z() {
+    fn json_times_are_utc_with_z_and_eastern_is_named_once() {
         let at = DateTime::parse_from_rfc3339("2026-11-30T10:00:00-05:00")
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(rfc3339(at), "2026-11-30T15:00:00Z");
-        assert!(local_and_eastern(at).contains("2026-11-30 10:00 EST Eastern"));
+        let shown = local_and_eastern(at);
+        assert!(shown.ends_with("(2026-11-30 10:00 EST)"), "{shown}");
+        assert!(!shown.contains("Eastern"), "{shown}");
     }
 }

@@ -1,27 +1,33 @@
-//! `Secret<T>`: a value that never prints itself. Only output code that must show a token calls `expose`.
+//! `Secret<T>`: a value that never prints itself and is zeroed when dropped. Only the code
+//! that must send or show a token calls `expose`.
+//!
+//! There is deliberately no `Display`: `format!("Bearer {token}")` does not compile, so a
+//! secret can only reach text through an explicit `expose()` (as cargo's `Secret` does).
 
 use std::fmt;
 
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret<T>(T);
+use zeroize::Zeroize;
 
-impl<T> Secret<T> {
-    pub fn new(value: T) -> Self {
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct Secret<T: Zeroize>(T);
+
+impl<T: Zeroize> Secret<T> {
+    pub(crate) fn new(value: T) -> Self {
         Secret(value)
     }
 
-    pub fn expose(&self) -> &T {
+    pub(crate) fn expose(&self) -> &T {
         &self.0
     }
 }
 
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+impl<T: Zeroize> Drop for Secret<T> {
+    fn drop(&mut self) {
+        self.0.zeroize();
     }
 }
 
-impl<T> fmt::Display for Secret<T> {
+impl<T: Zeroize> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
     }
@@ -38,10 +44,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_and_display_never_show_the_value() {
+    fn debug_never_shows_the_value() {
         let secret = Secret::new("hunter2".to_string());
         assert_eq!(format!("{secret:?}"), "[redacted]");
-        assert_eq!(format!("{secret}"), "[redacted]");
+        assert_eq!(format!("{:?}", Some(&secret)), "Some([redacted])");
         assert_eq!(secret.expose(), "hunter2");
     }
 }

@@ -8,33 +8,73 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 
+/// Where "now" comes from. Settings hands out the system clock; tests pass their own.
+pub(crate) trait Clock: Send + Sync {
+    /// The current instant in whole seconds: expiries computed from it err early, never late.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+impl std::fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// The system's clock.
+#[derive(Debug)]
+pub(crate) struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        use chrono::SubsecRound;
+        #[allow(clippy::disallowed_methods)] // the clock's one reader
+        Utc::now().trunc_subsecs(0)
+    }
+}
+
 /// A refresh token lives 24 elapsed hours from sign-in...
 const REFRESH_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// What a successful sign-in or refresh answered.
 #[derive(Debug)]
-pub struct Grant {
-    pub access_token: Secret<String>,
+pub(crate) struct Grant {
+    pub(crate) access_token: Secret<String>,
     /// `None` when a refresh answer carried no refresh token: the stored one stays.
-    pub refresh_token: Option<Secret<String>>,
+    pub(crate) refresh_token: Option<Secret<String>>,
     /// Seconds, already checked to be within 1..=86400.
-    pub expires_in: u32,
+    pub(crate) expires_in: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
-    pub base_url: String,
-    pub username: String,
-    pub access_token: Secret<String>,
-    pub refresh_token: Secret<String>,
-    pub access_expires_at: DateTime<Utc>,
+pub(crate) struct Session {
+    /// The base URL it was signed in to, in `BaseUrl`'s canonical form.
+    pub(crate) base_url: String,
+    pub(crate) username: String,
+    pub(crate) access_token: Secret<String>,
+    pub(crate) refresh_token: Secret<String>,
+    pub(crate) access_expires_at: DateTime<Utc>,
     /// When the sign-in that produced this refresh token was answered.
-    pub refresh_issued_at: DateTime<Utc>,
-    pub refresh_expires_at: DateTime<Utc>,
+    pub(crate) refresh_issued_at: DateTime<Utc>,
+    pub(crate) refresh_expires_at: DateTime<Utc>,
+}
+
+/// Why stored text is not a session. Says what is wrong, never what is there.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum FormatError {
+    #[error("not a pointauth session ({what} at line {line} column {column})")]
+    NotASession {
+        what: &'static str,
+        line: usize,
+        column: usize,
+    },
+    #[error("written by another pointauth version (format {0})")]
+    Version(u32),
+    #[error("a token is empty")]
+    EmptyToken,
 }
 
 /// Access token expiry: the answer's arrival plus `expires_in`, by the local clock.
-pub fn access_expiry(received: DateTime<Utc>, expires_in: u32) -> DateTime<Utc> {
+pub(crate) fn access_expiry(received: DateTime<Utc>, expires_in: u32) -> DateTime<Utc> {
     received
         .checked_add_signed(chrono::TimeDelta::seconds(i64::from(expires_in)))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
@@ -76,7 +116,7 @@ pub fn refresh_expiry(issued_at: DateTime<Utc>) -> DateTime<Utc> {
 
 impl Session {
     /// The session a sign-in answer starts, received at `now`.
-    pub fn signed_in(
+    pub(crate) fn signed_in(
         base_url: &str,
         username: &str,
         grant: Grant,
@@ -95,7 +135,7 @@ impl Session {
 
     /// The session after a refresh answered at `now`. The same refresh token keeps its
     /// expiry; a new one gets a new expiry computed from its arrival.
-    pub fn refreshed(&self, grant: Grant, now: DateTime<Utc>) -> Session {
+    pub(crate) fn refreshed(&self, grant: Grant, now: DateTime<Utc>) -> Session {
         let rotated = grant
             .refresh_token
             .filter(|token| token.expose() != self.refresh_token.expose());
@@ -115,28 +155,28 @@ impl Session {
     }
 
     /// The access token stays valid for at least `min_ttl`.
-    pub fn is_fresh(&self, now: DateTime<Utc>, min_ttl: Duration) -> bool {
+    pub(crate) fn is_fresh(&self, now: DateTime<Utc>, min_ttl: Duration) -> bool {
         let min_ttl = chrono::TimeDelta::from_std(min_ttl).unwrap_or(chrono::TimeDelta::MAX);
         self.access_expires_at
             .signed_duration_since(now)
             .ge(&min_ttl)
     }
 
-    pub fn access_valid(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn access_valid(&self, now: DateTime<Utc>) -> bool {
         now < self.access_expires_at
     }
 
-    pub fn refresh_valid(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn refresh_valid(&self, now: DateTime<Utc>) -> bool {
         now < self.refresh_expires_at
     }
 
     /// Usable: something can still be handed out, or a refresh may still succeed.
-    pub fn usable(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn usable(&self, now: DateTime<Utc>) -> bool {
         self.access_valid(now) || self.refresh_valid(now)
     }
 
     /// Serialises the session for a store. The result holds both tokens.
-    pub fn to_json(&self) -> crate::error::Result<Secret<String>> {
+    pub(crate) fn to_json(&self) -> Secret<String> {
         let stored = Stored {
             version: STORED_VERSION,
             base_url: self.base_url.clone(),
@@ -147,31 +187,38 @@ impl Session {
             refresh_token_issued_at: self.refresh_issued_at,
             refresh_token_expires_at: self.refresh_expires_at,
         };
-        serde_json::to_string(&stored)
-            .map(Secret::new)
-            .map_err(|err| crate::error::Error::internal("cannot serialise the session").cause(err))
+        // Serialising plain strings and instants cannot fail; an empty text would be
+        // refused as corrupted on the next read rather than lost silently.
+        Secret::new(serde_json::to_string(&stored).unwrap_or_default())
     }
 
     /// Parses what `to_json` wrote. The error says what is wrong, never what is there.
-    pub fn from_json(text: &str) -> Result<Session, String> {
-        let stored: Stored = serde_json::from_str(text).map_err(|err| {
-            // serde_json's messages name types and positions, not values.
-            format!("not a pointauth session ({})", err.classify_message())
+    pub(crate) fn from_json(text: &str) -> Result<Session, FormatError> {
+        let mut stored: Stored = serde_json::from_str(text).map_err(|err| {
+            use serde_json::error::Category;
+            // serde_json's positions and categories name no value.
+            FormatError::NotASession {
+                what: match err.classify() {
+                    Category::Io => "unreadable",
+                    Category::Syntax => "invalid JSON",
+                    Category::Data => "unexpected fields",
+                    Category::Eof => "truncated",
+                },
+                line: err.line(),
+                column: err.column(),
+            }
         })?;
         if stored.version != STORED_VERSION {
-            return Err(format!(
-                "written by another pointauth version (format {})",
-                stored.version
-            ));
+            return Err(FormatError::Version(stored.version));
         }
         if stored.access_token.is_empty() || stored.refresh_token.is_empty() {
-            return Err("a token is empty".into());
+            return Err(FormatError::EmptyToken);
         }
         Ok(Session {
-            base_url: stored.base_url,
-            username: stored.username,
-            access_token: Secret::new(stored.access_token),
-            refresh_token: Secret::new(stored.refresh_token),
+            base_url: std::mem::take(&mut stored.base_url),
+            username: std::mem::take(&mut stored.username),
+            access_token: Secret::new(std::mem::take(&mut stored.access_token)),
+            refresh_token: Secret::new(std::mem::take(&mut stored.refresh_token)),
             access_expires_at: stored.access_token_expires_at,
             refresh_issued_at: stored.refresh_token_issued_at,
             refresh_expires_at: stored.refresh_token_expires_at,
@@ -194,20 +241,11 @@ struct Stored {
     refresh_token_expires_at: DateTime<Utc>,
 }
 
-trait ClassifyMessage {
-    fn classify_message(&self) -> String;
-}
-
-impl ClassifyMessage for serde_json::Error {
-    fn classify_message(&self) -> String {
-        use serde_json::error::Category;
-        let what = match self.classify() {
-            Category::Io => "unreadable",
-            Category::Syntax => "invalid JSON",
-            Category::Data => "unexpected fields",
-            Category::Eof => "truncated",
-        };
-        format!("{what} at line {} column {}", self.line(), self.column())
+impl Drop for Stored {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_token.zeroize();
+        self.refresh_token.zeroize();
     }
 }
 
@@ -355,17 +393,16 @@ mod tests {
         let now = at("2026-11-30T15:00:00Z");
         let session =
             Session::signed_in("https://x", "u", grant("a", Some("r"), 600), now).unwrap();
-        let json = session.to_json().unwrap();
+        let json = session.to_json();
         assert_eq!(Session::from_json(json.expose()).unwrap(), session);
         assert!(Session::from_json("").is_err());
         assert!(Session::from_json("{\"version\":1}").is_err());
         let truncated = &json.expose()[..json.expose().len() / 2];
         assert!(Session::from_json(truncated).is_err());
         let future = json.expose().replace("\"version\":1", "\"version\":9");
-        assert!(
-            Session::from_json(&future)
-                .unwrap_err()
-                .contains("format 9")
+        assert_eq!(
+            Session::from_json(&future).unwrap_err(),
+            FormatError::Version(9)
         );
     }
 
@@ -399,6 +436,6 @@ mod tests {
     #[test]
     fn corruption_messages_never_echo_the_content() {
         let err = Session::from_json("{\"version\":1,\"access_token\":12345678}").unwrap_err();
-        assert!(!err.contains("12345678"), "{err}");
+        assert!(!err.to_string().contains("12345678"), "{err}");
     }
 }

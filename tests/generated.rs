@@ -1,15 +1,30 @@
-//! The checked-in completion scripts (`completions/`) and man pages (`man/`) are generated from
-//! the clap definition by `pointauth::docs`. These tests fail when they are stale; run
-//! `POINTAUTH_REGENERATE=1 cargo test --test generated` to rewrite them.
+//! The checked-in completion scripts (`completions/`), man pages (`man/`) and the README's
+//! reference tables are generated from the code by `support/docs.rs`. These tests fail when
+//! they are stale; run `POINTAUTH_REGENERATE=1 cargo test --test generated` to rewrite them.
+
+// A test binary shares its helpers through `pub` items, and needs no Debug on fixtures.
+#![allow(unreachable_pub, missing_debug_implementations)]
+// The house rules (no unwrap, no print, the environment and clock only through settings) are
+// for the shipped code in src/; tests and the demo may panic, print and read what they like.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::disallowed_methods
+)]
+
+#[path = "support/docs.rs"]
+mod docs;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use assert_cmd::Command;
-use clap::{CommandFactory, ValueEnum};
+use clap::ValueEnum;
 use clap_complete::Shell;
-use pointauth::docs;
 
 const REGENERATE: &str = "POINTAUTH_REGENERATE";
 
@@ -94,7 +109,7 @@ fn completions_command_prints_the_checked_in_script_for_every_shell() {
         let path = Path::new("completions").join(docs::completion_file_name(shell));
         let checked_in = if regenerating() {
             // The other test is (or was) rewriting the file: compare with what it writes.
-            pointauth::commands::completions::script(shell).into_bytes()
+            pointauth::cli::completion_script(shell).into_bytes()
         } else {
             std::fs::read(root().join(&path)).unwrap_or_else(|err| {
                 panic!(
@@ -136,7 +151,7 @@ fn every_command_has_a_man_page_with_the_promised_sections() {
     let names: Vec<&str> = pages.iter().map(|(name, _)| name.as_str()).collect();
     let mut expected = vec!["pointauth.1".to_owned()];
     expected.extend(
-        pointauth::cli::Cli::command()
+        pointauth::cli::command()
             .get_subcommands()
             .map(|sub| format!("pointauth-{}.1", sub.get_name())),
     );
@@ -207,4 +222,23 @@ fn man_pages_name_the_real_files_and_environment() {
             "pointauth.1 does not describe {variable}"
         );
     }
+}
+
+#[test]
+fn the_readme_tables_are_generated_from_the_code() {
+    let _guard = CHECKED_IN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let updated = docs::update_readme(&readme).unwrap_or_else(|why| panic!("{why}"));
+    if regenerating() {
+        std::fs::write(&path, updated).expect("rewrite README.md");
+        return;
+    }
+    assert!(
+        updated == readme,
+        "README.md's exit-code, environment or files table differs from the code; \
+         run {REGENERATE}=1 cargo test --test generated"
+    );
 }

@@ -1,24 +1,33 @@
 //! `pointauth exec -- CMD`: run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token.
 
+use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
-use crate::broker::{self, Want};
-use crate::cli::ExecArgs;
+use super::{Ctx, show_warnings};
+use crate::auth::{MinTtl, Want};
 use crate::error::{Error, Result};
-use crate::settings::Ctx;
+use crate::output::report;
 
-pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
-    let session = broker::obtain(ctx, Want::MinTtl(args.min_ttl))?;
-    let (program, rest) = args
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Options {
+    pub(crate) min_ttl: MinTtl,
+    /// The program and its arguments; clap makes sure there is a program.
+    pub(crate) command: Vec<OsString>,
+}
+
+pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
+    let (program, rest) = options
         .command
         .split_first()
         .ok_or_else(|| Error::usage("no command given").hint("pointauth exec -- CMD [ARGS...]"))?;
+    let obtained = ctx.obtain(Want::Fresh(options.min_ttl))?;
+    show_warnings(ctx, &obtained);
     let mut command = Command::new(program);
     // The command gets the token, never the password pointauth may have signed in with.
-    command
-        .args(rest)
-        .env_remove("POINTAUTH_PASSWORD")
-        .env("POINTAUTH_ACCESS_TOKEN", session.access_token.expose());
+    command.args(rest).env_remove("POINTAUTH_PASSWORD").env(
+        "POINTAUTH_ACCESS_TOKEN",
+        obtained.session.access_token.expose(),
+    );
     let err = replace_process(&mut command);
     // Like env(1) and sudo: 127 when the command does not exist, 126 when it cannot run.
     let (code, what) = if err.kind() == std::io::ErrorKind::NotFound {
@@ -26,9 +35,9 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
     } else {
         (126, "could not be started")
     };
-    Error::internal(format!("command `{}` {what}", program.to_string_lossy()))
-        .cause(err)
-        .report();
+    report(
+        &Error::internal(format!("command `{}` {what}", program.to_string_lossy())).because(err),
+    );
     Ok(ExitCode::from(code))
 }
 

@@ -3,47 +3,57 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use crate::api::{Client, host_of};
-use crate::broker::{lock_patience, require_chosen_store, store_signed_in};
-use crate::cli::LoginArgs;
+use super::{Ctx, show_warnings};
+use crate::auth::Credentials;
 use crate::error::{Error, Result};
-use crate::output::{local_and_eastern, relative};
+use crate::output::{local_and_eastern, relative, say};
 use crate::secret::Secret;
-use crate::settings::Ctx;
-use crate::store::lock::ProfileLock;
 
-pub fn run(ctx: &Ctx, args: LoginArgs) -> Result<ExitCode> {
+/// The longest password read from standard input.
+const MAX_PASSWORD: u64 = 64 * 1024;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Options {
+    pub(crate) username: Option<String>,
+    pub(crate) password_stdin: bool,
+}
+
+pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal();
-    let username = username(ctx, &args, interactive)?;
-    let password = password(ctx, &args, interactive, &username)?;
-
-    require_chosen_store(ctx)?;
-    // Sign in before taking the lock: a slow prompt or service must not block other processes.
-    let grant = Client::new(ctx).sign_in(&username, &password)?;
-    drop(password);
-    let lock = ProfileLock::acquire(&ctx.paths, &ctx.profile, lock_patience(ctx))?;
-    let (session, store) = store_signed_in(ctx, &username, grant, &lock)?;
-    crate::say!(
+    // A store that cannot be used fails before anything is asked.
+    ctx.with_flow(None, |flow| flow.check_store())?;
+    let username = username(ctx, &options, interactive)?;
+    let password = password(ctx, &options, interactive, &username)?;
+    let credentials = Credentials { username, password };
+    // Metadata that cannot be read is replaced by this login.
+    let (obtained, place) = ctx.with_flow(ctx.meta_if_readable(), |flow| {
+        let obtained = flow.login(&credentials)?;
+        Ok((obtained, flow.store.place()))
+    })?;
+    drop(credentials);
+    show_warnings(ctx, &obtained);
+    let session = &obtained.session;
+    say!(
         "Logged in to {} as {} (profile `{}`, {} store). Session valid until {} ({}).",
-        host_of(&ctx.base_url),
-        username,
-        ctx.profile,
-        store.name(),
+        ctx.identity.base_url.authority(),
+        session.username,
+        ctx.profile(),
+        place,
         local_and_eastern(session.refresh_expires_at),
         relative(session.refresh_expires_at, ctx.now()),
     );
     Ok(ExitCode::SUCCESS)
 }
 
-fn username(ctx: &Ctx, args: &LoginArgs, interactive: bool) -> Result<String> {
-    let given = args
+fn username(ctx: &Ctx, options: &Options, interactive: bool) -> Result<String> {
+    let given = options
         .username
         .clone()
-        .or_else(|| ctx.credentials.username.clone())
-        .or_else(|| ctx.remembered_username().map(str::to_owned));
+        .or_else(|| ctx.identity.username.clone())
+        .or_else(|| ctx.meta_if_readable().map(|meta| meta.username));
     let username = match given {
         Some(username) => username,
-        None if interactive && !args.password_stdin => prompt_line("Username: ")?,
+        None if interactive && !options.password_stdin => prompt_line("Username: ")?,
         None => {
             return Err(Error::usage("no username given")
                 .hint("pass --username USERNAME or set POINTAUTH_USERNAME"));
@@ -58,22 +68,22 @@ fn username(ctx: &Ctx, args: &LoginArgs, interactive: bool) -> Result<String> {
 
 fn password(
     ctx: &Ctx,
-    args: &LoginArgs,
+    options: &Options,
     interactive: bool,
     username: &str,
 ) -> Result<Secret<String>> {
-    let password = if args.password_stdin {
+    let password = if options.password_stdin {
         if interactive {
             return Err(Error::usage("--password-stdin expects the password on a pipe, not a terminal")
                 .hint("printf '%s\\n' \"$PASSWORD\" | pointauth login --password-stdin, or drop --password-stdin to be prompted"));
         }
         read_stdin_password()?
-    } else if let Some(password) = &ctx.credentials.password {
+    } else if let Some(password) = &ctx.password {
         password.clone()
     } else if interactive {
         let answer =
             rpassword::prompt_password(format!("Password for {username}: ")).map_err(|err| {
-                Error::internal("cannot read the password from the terminal").cause(err)
+                Error::internal("cannot read the password from the terminal").because(err)
             })?;
         Secret::new(answer)
     } else {
@@ -83,35 +93,33 @@ fn password(
         );
     };
     if password.expose().is_empty() {
-        return Err(Error::usage("the password is empty"));
+        return Err(Error::usage("the password is empty")
+            .hint("type the password, or pass it with --password-stdin or POINTAUTH_PASSWORD"));
     }
     Ok(password)
 }
 
 /// The whole of stdin, one trailing newline (`\n` or `\r\n`) removed.
 fn read_stdin_password() -> Result<Secret<String>> {
-    const LIMIT: u64 = 64 * 1024;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .take(LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| {
-            Error::internal("cannot read the password from standard input").cause(err)
-        })?;
-    if bytes.len() as u64 > LIMIT {
+    let mut buffer = Vec::new();
+    let read = std::io::stdin()
+        .take(MAX_PASSWORD + 1)
+        .read_to_end(&mut buffer);
+    let bytes = Secret::new(buffer);
+    read.map_err(|err| {
+        Error::internal("cannot read the password from standard input").because(err)
+    })?;
+    if bytes.expose().len() as u64 > MAX_PASSWORD {
         return Err(Error::usage(
             "the password on standard input is longer than 64 KiB",
         ));
     }
-    let mut text = String::from_utf8(bytes)
+    let text = std::str::from_utf8(bytes.expose())
         .map_err(|_| Error::usage("the password on standard input is not UTF-8 text"))?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    Ok(Secret::new(text))
+    let text = text
+        .strip_suffix('\n')
+        .map_or(text, |line| line.strip_suffix('\r').unwrap_or(line));
+    Ok(Secret::new(text.to_owned()))
 }
 
 fn prompt_line(prompt: &str) -> Result<String> {
@@ -121,6 +129,6 @@ fn prompt_line(prompt: &str) -> Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
-        .map_err(|err| Error::internal("cannot read from the terminal").cause(err))?;
+        .map_err(|err| Error::internal("cannot read from the terminal").because(err))?;
     Ok(line)
 }

@@ -1,32 +1,113 @@
-//! One module per subcommand, each `run(ctx, args) -> Result<ExitCode>`, and the dispatch.
+//! One module per subcommand, each `run(ctx, options) -> Result<ExitCode>`, and the context
+//! they are all given. Commands never read the environment or the clock: `Ctx` has both.
 
-pub mod completions;
-mod exec;
-mod login;
-mod logout;
-mod refresh;
-mod status;
-mod token;
+pub(crate) mod exec;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod refresh;
+pub(crate) mod status;
+pub(crate) mod token;
 
-use std::process::ExitCode;
+use std::sync::Arc;
 
-use crate::cli::{Cli, Command};
+use chrono::{DateTime, Utc};
+
+use crate::api::ApiConfig;
+use crate::auth::{
+    Credentials, Flow, How, Identity, LazyClient, LockFile, Obtained, ProfileStore, Want,
+    lock_patience,
+};
 use crate::error::Result;
-use crate::settings::Ctx;
+use crate::output::{say, warn};
+use crate::secret::Secret;
+use crate::session::Clock;
+use crate::store::meta::ProfileMeta;
+use crate::store::{StoreChoice, Stores};
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    // Completions need no profile, home directory or store.
-    if let Command::Completions(args) = &cli.command {
-        return completions::run(args);
+/// Everything a command needs to know about its surroundings, resolved by settings.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    /// The profile, and the base URL and username asked for.
+    pub(crate) identity: Identity,
+    pub(crate) store: StoreChoice,
+    pub(crate) stores: Stores,
+    pub(crate) api: ApiConfig,
+    /// POINTAUTH_USERNAME and POINTAUTH_PASSWORD, when both are set.
+    pub(crate) credentials: Option<Credentials>,
+    /// POINTAUTH_PASSWORD alone: `login` takes it with a username from elsewhere.
+    pub(crate) password: Option<Secret<String>>,
+    /// What the profile remembers, or why that cannot be read: `login` and `logout` repair
+    /// it, every other command reports it.
+    pub(crate) meta: Result<Option<ProfileMeta>>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Ctx {
+    pub(crate) fn profile(&self) -> &str {
+        &self.identity.profile
     }
-    let ctx = Ctx::resolve(cli.global)?;
-    match cli.command {
-        Command::Login(args) => login::run(&ctx, args),
-        Command::Token(args) => token::run(&ctx, args),
-        Command::Refresh(args) => refresh::run(&ctx, args),
-        Command::Status(args) => status::run(&ctx, args),
-        Command::Logout(args) => logout::run(&ctx, args),
-        Command::Exec(args) => exec::run(&ctx, args),
-        Command::Completions(args) => completions::run(&args),
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The profile's metadata; an unreadable one is an error here.
+    pub(crate) fn meta(&self) -> Result<Option<&ProfileMeta>> {
+        self.meta.as_ref().map(Option::as_ref).map_err(Clone::clone)
+    }
+
+    /// The remembered metadata, or nothing when it cannot be read.
+    pub(crate) fn meta_if_readable(&self) -> Option<ProfileMeta> {
+        self.meta.as_ref().ok().cloned().flatten()
+    }
+
+    /// Runs the session logic on the real store, lock and service.
+    pub(crate) fn obtain(&self, want: Want) -> Result<Obtained> {
+        let meta = self.meta()?.cloned();
+        self.with_flow(meta, |flow| flow.obtain(want))
+    }
+
+    /// Runs `f` with the session logic wired to the real parts.
+    pub(crate) fn with_flow<T>(
+        &self,
+        meta: Option<ProfileMeta>,
+        f: impl FnOnce(&Flow<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let store = ProfileStore::new(&self.stores, self.profile(), self.store, meta);
+        let service = LazyClient::new(&self.api, Arc::clone(&self.clock));
+        let locker = LockFile {
+            stores: &self.stores,
+            profile: self.profile(),
+            patience: lock_patience(self.api.timeout),
+        };
+        let flow = Flow {
+            clock: self.clock.as_ref(),
+            store: &store,
+            service: &service,
+            locker: &locker,
+            identity: &self.identity,
+            credentials: self.credentials.as_ref(),
+            note_max_age: self.api.timeout,
+            salt: self.api.jitter_seed.rotate_left(32),
+            verbose: self.api.verbose,
+        };
+        f(&flow)
+    }
+}
+
+/// Prints what the session logic said the user should know, and with `-v` where the
+/// token came from.
+pub(crate) fn show_warnings(ctx: &Ctx, obtained: &Obtained) {
+    for warning in &obtained.warnings {
+        warn(warning);
+    }
+    if ctx.api.verbose {
+        let how = match obtained.how {
+            How::Cached => "the cached token, still fresh",
+            How::Refreshed => "a token refreshed just now",
+            How::SignedIn => "a token from a sign-in just now",
+            How::Degraded => "the cached token, as the refresh failed",
+        };
+        say!("pointauth: using {how}");
     }
 }

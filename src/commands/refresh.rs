@@ -2,15 +2,16 @@
 
 use std::process::ExitCode;
 
-use crate::broker::{self, Want};
-use crate::cli::RefreshArgs;
+use super::{Ctx, show_warnings};
+use crate::auth::Want;
 use crate::error::Result;
-use crate::output::{local_and_eastern, relative};
-use crate::settings::Ctx;
+use crate::output::{local_and_eastern, relative, say};
 
-pub fn run(ctx: &Ctx, _args: RefreshArgs) -> Result<ExitCode> {
-    let session = broker::obtain(ctx, Want::NewToken)?;
-    crate::say!(
+pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
+    let obtained = ctx.obtain(Want::New)?;
+    show_warnings(ctx, &obtained);
+    let session = &obtained.session;
+    say!(
         "Access token for {} valid until {} ({}).",
         session.username,
         local_and_eastern(session.access_expires_at),

@@ -2,32 +2,38 @@
 
 use std::process::ExitCode;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::broker;
-use crate::cli::StatusArgs;
-use crate::commands::logout::all_profiles;
+use super::Ctx;
+use super::logout::all_profiles;
 use crate::error::Result;
 use crate::jwt;
-use crate::output::{local_and_eastern, print_stdout, relative, rfc3339};
+use crate::output::{local_and_eastern, print_stdout, relative, report, rfc3339};
 use crate::session::Session;
-use crate::settings::Ctx;
-use crate::store::profile::ProfileMeta;
-use crate::store::{self, StoreKind};
+use crate::store::meta::ProfileMeta;
+use crate::store::{StoreKind, Stores, load_session};
 
-pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Options {
+    pub(crate) json: bool,
+    pub(crate) all: bool,
+}
+
+pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     let mut failure = None;
-    let reports = if args.all {
+    let reports = if options.all {
         // One broken profile must not hide the others: report it and carry on.
         all_profiles(ctx)
             .iter()
             .filter_map(|profile| {
-                match ProfileMeta::load(&ctx.paths, profile)
-                    .and_then(|meta| Report::of(&ctx.for_profile(profile, meta)))
-                {
+                let read = ProfileMeta::load(ctx.stores.paths(), profile)
+                    .map_err(Into::into)
+                    .and_then(|meta| Report::of(ctx, profile, meta.as_ref()));
+                match read {
                     Ok(report) => Some(report),
                     Err(err) => {
-                        err.report();
+                        report(&err);
                         failure.get_or_insert(err.exit_code());
                         None
                     }
@@ -35,13 +41,13 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             })
             .collect()
     } else {
-        ctx.check_meta()?;
-        vec![Report::of(ctx)?]
+        let meta = ctx.meta()?;
+        vec![Report::of(ctx, ctx.profile(), meta)?]
     };
 
-    let text = if args.json {
+    let text = if options.json {
         let values: Vec<Value> = reports.iter().map(Report::json).collect();
-        let value = if args.all {
+        let value = if options.all {
             Value::Array(values)
         } else {
             values.into_iter().next().unwrap_or(Value::Null)
@@ -71,20 +77,20 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
 struct Report {
     profile: String,
     session: Option<(Session, StoreKind, String)>,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
     usable: bool,
 }
 
 impl Report {
-    fn of(ctx: &Ctx) -> Result<Report> {
+    fn of(ctx: &Ctx, profile: &str, meta: Option<&ProfileMeta>) -> Result<Report> {
         let now = ctx.now();
-        let session = broker::load(ctx)?.map(|(session, kind)| {
-            let location = store::open(ctx, kind).describe(&ctx.profile);
-            (session, kind, location)
-        });
+        let kind = Stores::kind_for_reading(ctx.store, meta.map(|meta| meta.store));
+        let store = ctx.stores.open(kind);
+        let session =
+            load_session(&*store, profile)?.map(|session| (session, kind, store.describe(profile)));
         let usable = session.as_ref().is_some_and(|(s, _, _)| s.usable(now));
         Ok(Report {
-            profile: ctx.profile.clone(),
+            profile: profile.to_owned(),
             session,
             now,
             usable,
@@ -134,8 +140,6 @@ impl Report {
             user = format!("{user} ({})", details.join(", "));
         }
         let state = |valid: bool| if valid { "valid" } else { "expired" };
-        let access_valid = session.access_valid(self.now);
-        let refresh_valid = session.refresh_valid(self.now);
         let verdict = if self.usable {
             "usable"
         } else {
@@ -152,10 +156,10 @@ impl Report {
             self.profile,
             session.base_url,
             kind.name(),
-            state(access_valid),
+            state(session.access_valid(self.now)),
             relative(session.access_expires_at, self.now),
             local_and_eastern(session.access_expires_at),
-            state(refresh_valid),
+            state(session.refresh_valid(self.now)),
             relative(session.refresh_expires_at, self.now),
             local_and_eastern(session.refresh_expires_at),
         )

@@ -4,29 +4,44 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::broker::{self, Want};
-use crate::cli::TokenArgs;
+use super::{Ctx, show_warnings};
+use crate::auth::{MinTtl, Want};
 use crate::error::Result;
 use crate::output::{print_stdout, rfc3339};
-use crate::settings::Ctx;
 
-pub fn run(ctx: &Ctx, args: TokenArgs) -> Result<ExitCode> {
-    let session = broker::obtain(ctx, Want::MinTtl(args.min_ttl))?;
+/// How the token is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Bare,
+    Header,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Options {
+    pub(crate) min_ttl: MinTtl,
+    pub(crate) format: Format,
+}
+
+pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
+    let obtained = ctx.obtain(Want::Fresh(options.min_ttl))?;
+    show_warnings(ctx, &obtained);
+    let session = &obtained.session;
     let token = session.access_token.expose();
-    let text = if args.json {
-        let expires_in = (session.access_expires_at - ctx.now()).num_seconds().max(0);
-        let body = json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_at": rfc3339(session.access_expires_at),
-            "expires_in": expires_in,
-        });
-        format!("{body}\n")
-    } else if args.header {
-        format!("Authorization: Bearer {token}\n")
-    } else {
-        format!("{token}\n")
+    let text = match options.format {
+        Format::Json => {
+            let expires_in = (session.access_expires_at - ctx.now()).num_seconds().max(0);
+            let body = json!({
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_at": rfc3339(session.access_expires_at),
+                "expires_in": expires_in,
+            });
+            crate::secret::Secret::new(format!("{body}\n"))
+        }
+        Format::Header => crate::secret::Secret::new(format!("Authorization: Bearer {token}\n")),
+        Format::Bare => crate::secret::Secret::new(format!("{token}\n")),
     };
-    print_stdout(&text)?;
+    print_stdout(text.expose())?;
     Ok(ExitCode::SUCCESS)
 }

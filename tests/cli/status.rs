@@ -58,7 +58,7 @@ fn status_shows_who_where_and_until_when_without_a_request_or_a_token() {
         claims["user_id"].as_str().unwrap(),
         "file",
         &env.server.base_url(),
-        "EST Eastern",
+        " EST)",
         "expires in ",
     ] {
         assert!(text.contains(expected), "{expected:?} missing in:\n{text}");

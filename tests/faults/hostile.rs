@@ -39,6 +39,7 @@ fn sign_in_fails(fault: Fault, times: usize, exit: i32, needles: &[&str]) -> std
 }
 
 /// The largest resident set of any child this test process has waited for, in KiB.
+#[allow(unsafe_code)] // a libc call std does not wrap
 fn children_peak_rss_kib() -> i64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage only writes into the struct we pass.

@@ -258,10 +258,13 @@ fn no_command_leaks_a_secret_on_failure_paths() {
         session["access_token_expires_at"] = json!(from_now(-60));
     });
     for args in [&["token"][..], &["token", "--header"], &["refresh"]] {
+        // Each command makes its own attempts (and messages), not the last one's note.
+        env.forget_noted_failures("default");
         script(&env, Endpoint::Refresh, status(503, "UNAVAILABLE"), 3);
         runs.run(args, None, &[]);
         assert_eq!(runs.last_exit(), Some(5));
     }
+    env.forget_noted_failures("default");
     script(&env, Endpoint::Refresh, status(503, "UNAVAILABLE"), 3);
     runs.run(&["exec", "--", "true"], None, &[]);
     assert_eq!(runs.last_exit(), Some(5));
@@ -298,6 +301,7 @@ fn no_command_leaks_a_secret_on_failure_paths() {
     write_session(&env, &text);
 
     // The session ends (TOKEN_EXPIRED), then CI credentials sign in again; then a wrong one.
+    env.forget_noted_failures("default");
     env.server.revoke_all_refresh_tokens();
     for args in [&["token"][..], &["refresh"], &["exec", "--", "true"]] {
         env.edit_session("default", |session| {

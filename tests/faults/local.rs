@@ -191,6 +191,7 @@ fn an_expired_session_is_not_refreshed_and_not_deleted() {
     assert_same_session(&env, &before);
 }
 
+#[allow(unsafe_code)] // a libc call std does not wrap
 fn kill(pid: u32, signal: i32) {
     // SAFETY: kill(2) on a child we started and have not yet waited for.
     let rc = unsafe { libc::kill(pid as libc::pid_t, signal) };

@@ -48,6 +48,7 @@ fn a_refresh_gets_three_attempts_too() {
     assert_eq!(sent, vec![serde_json::json!(stored); 3]);
 
     // 502 and 504 are passing failures as well.
+    env.forget_noted_failures("default");
     script(&env, Endpoint::Refresh, status(502, "UNAVAILABLE"), 1);
     script(&env, Endpoint::Refresh, status(504, "UNAVAILABLE"), 1);
     let (output, _) = run(&env, &["token"]);

@@ -143,6 +143,22 @@ impl TestEnv {
             .join(format!("{profile}.json"))
     }
 
+    pub fn lock_path(&self, profile: &str) -> PathBuf {
+        self.home()
+            .join("state/pointauth/locks")
+            .join(format!("{profile}.lock"))
+    }
+
+    /// Forgets the failure a previous command noted for its waiters, as if the time limit
+    /// (after which a note is ignored) had passed: the next command tries for itself.
+    pub fn forget_noted_failures(&self, profile: &str) {
+        match std::fs::remove_file(self.lock_path(profile)) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => panic!("remove the lock file: {err}"),
+        }
+    }
+
     pub fn session_bytes(&self, profile: &str) -> Vec<u8> {
         std::fs::read(self.session_path(profile)).expect("session file")
     }

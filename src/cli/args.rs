@@ -1,11 +1,15 @@
-//! The command line, declared with clap derive. Doc comments here are the `--help` text.
+//! The clap definitions: global options, one `Args` struct per subcommand. Doc comments are
+//! the `--help` text (first line the short help, the rest the long help).
 
 use std::ffi::OsString;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-const EXAMPLES: &str = "\
+use crate::settings::{parse_duration, parse_timeout};
+use crate::store::StoreChoice;
+
+pub(super) const EXAMPLES: &str = "\
 Examples:
   # Sign in once (prompts for the username and a hidden password)
   pointauth login
@@ -23,11 +27,7 @@ Examples:
   # In CI: no login step; the credentials come from the CI's secrets
   export POINTAUTH_USERNAME=ci-bot@example.com
   export POINTAUTH_PASSWORD=\"$CI_SECRET\"
-  pointauth token
-
-Exit status:
-  0 success; 1 unexpected failure; 2 usage error; 3 not logged in, or the
-  session ended; 4 credentials rejected; 5 service unreachable or answered badly";
+  pointauth token";
 
 /// Sign in to pointservices once; hand fresh access tokens to people, scripts and CI
 ///
@@ -43,64 +43,47 @@ Exit status:
 #[command(
     name = "pointauth",
     version,
-    after_long_help = EXAMPLES,
     propagate_version = true,
     subcommand_help_heading = "Commands",
     subcommand_value_name = "COMMAND"
 )]
 pub struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
-    /// Named session to use: one per account or environment [default: default]
-    #[arg(long, global = true, env = "POINTAUTH_PROFILE", value_name = "NAME")]
-    pub profile: Option<String>,
+pub(crate) struct GlobalArgs {
+    /// Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
 
-    /// Service base URL [default: the profile's remembered URL, else https://api.pointservices.com]
+    /// Service base URL [env: POINTAUTH_BASE_URL] [default: the profile's remembered URL, else https://api.pointservices.com]
     ///
     /// Must be https://; http:// is accepted only for loopback hosts (127.0.0.0/8, ::1,
     /// localhost). A session is used only with the base URL it was signed in with.
-    #[arg(long, global = true, env = "POINTAUTH_BASE_URL", value_name = "URL")]
-    pub base_url: Option<String>,
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
 
-    /// Where secrets live: the OS credential store, a private file, or the first that works [default: auto]
-    #[arg(
-        long,
-        global = true,
-        env = "POINTAUTH_STORE",
-        value_enum,
-        value_name = "STORE"
-    )]
-    pub store: Option<StoreChoice>,
+    /// Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]
+    #[arg(long, global = true, value_enum, value_name = "STORE")]
+    pub(crate) store: Option<StoreChoice>,
 
-    /// Time limit for each HTTP attempt, in seconds (or 90s, 2m) [default: 30]
-    #[arg(long, global = true, env = "POINTAUTH_TIMEOUT", value_name = "SECONDS", value_parser = parse_timeout)]
-    pub timeout: Option<Duration>,
+    /// Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub(crate) timeout: Option<Duration>,
 
     /// Log each request (method, URL, status, time) to stderr; secrets are never logged
     #[arg(short, long, global = true)]
-    pub verbose: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum StoreChoice {
-    /// The OS credential store if it answers, else the file store (with a warning at login)
-    Auto,
-    /// The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager
-    Keyring,
-    /// A JSON file, mode 0600 in a 0700 directory under the user's data dir
-    File,
+    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     Login(LoginArgs),
     Token(TokenArgs),
     Refresh(RefreshArgs),
@@ -137,14 +120,14 @@ Examples:
   # A second, independent session for another environment
   pointauth --profile staging \\
       --base-url https://staging.pointservices.com login")]
-pub struct LoginArgs {
+pub(crate) struct LoginArgs {
     /// Account to sign in as [default: POINTAUTH_USERNAME, else the remembered one, else a prompt]
     #[arg(long, value_name = "USERNAME")]
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
 
     /// Read the password from standard input, a pipe or a file (one trailing newline is removed)
     #[arg(long)]
-    pub password_stdin: bool,
+    pub(crate) password_stdin: bool,
 }
 
 /// Print a fresh access token
@@ -178,18 +161,18 @@ Examples:
   export POINTAUTH_USERNAME=ci-bot@example.com
   export POINTAUTH_PASSWORD=\"$CI_SECRET\"
   pointauth token")]
-pub struct TokenArgs {
-    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
-    pub min_ttl: Duration,
+pub(crate) struct TokenArgs {
+    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) min_ttl: Option<Duration>,
 
     /// Print `Authorization: Bearer <token>` instead of the bare token
     #[arg(long, conflicts_with = "json")]
-    pub header: bool,
+    pub(crate) header: bool,
 
     /// Print {"access_token", "token_type", "expires_at", "expires_in"} as JSON
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Refresh the access token now, even if it is fresh
@@ -203,7 +186,7 @@ pub struct TokenArgs {
 Examples:
   pointauth refresh
   pointauth --profile staging refresh")]
-pub struct RefreshArgs {}
+pub(crate) struct RefreshArgs {}
 
 /// Show who is signed in and until when, without contacting the service
 ///
@@ -224,14 +207,14 @@ Examples:
 
   # Sign in only when needed
   pointauth status >/dev/null || pointauth login")]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Print JSON instead of text (with --all, an array)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// Show every profile
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
 }
 
 /// Remove the stored session and remembered settings
@@ -245,10 +228,10 @@ Examples:
   pointauth logout
   pointauth --profile staging logout
   pointauth logout --all")]
-pub struct LogoutArgs {
+pub(crate) struct LogoutArgs {
     /// Remove every profile
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
 }
 
 /// Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token
@@ -268,14 +251,14 @@ Examples:
   # Expand the variable in the child's shell, not in yours
   pointauth exec -- sh -c 'curl -H \"Authorization: Bearer $POINTAUTH_ACCESS_TOKEN\" \\
       https://api.pointservices.com/...'")]
-pub struct ExecArgs {
-    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
-    pub min_ttl: Duration,
+pub(crate) struct ExecArgs {
+    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) min_ttl: Option<Duration>,
 
     /// The command to run, and its arguments
     #[arg(required = true, trailing_var_arg = true, value_name = "CMD", num_args = 1..)]
-    pub command: Vec<OsString>,
+    pub(crate) command: Vec<OsString>,
 }
 
 /// Print a shell completion script
@@ -300,84 +283,8 @@ Examples:
 
   # elvish (add to rc.elv)
   eval (pointauth completions elvish | slurp)")]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to generate the script for
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
-}
-
-pub fn parse() -> Cli {
-    Cli::parse()
-}
-
-/// Parses the contract's DURATION: `300`, `90s`, `5m`, `1h`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => {
-            return Err(format!(
-                "`{text}` is not a duration; use e.g. 300, 90s, 5m or 1h"
-            ));
-        }
-    };
-    let value: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; use e.g. 300, 90s, 5m or 1h"))?;
-    let seconds = value
-        .checked_mul(scale)
-        .filter(|s| *s <= 86_400)
-        .ok_or_else(|| format!("`{text}` is longer than a day, the longest a token can live"))?;
-    Ok(Duration::from_secs(seconds))
-}
-
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let duration = parse_duration(text)?;
-    if duration.is_zero() {
-        return Err("the timeout must be at least one second".into());
-    }
-    Ok(duration)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_accept_the_contract_forms() {
-        assert_eq!(parse_duration("300"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-    }
-
-    #[test]
-    fn durations_reject_everything_else() {
-        for bad in [
-            "",
-            "m",
-            "5 m",
-            "-5",
-            "1.5h",
-            "5d",
-            "5min",
-            "25h",
-            "99999999999999999999",
-        ] {
-            assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
-        }
-    }
+    pub(crate) shell: clap_complete::Shell,
 }

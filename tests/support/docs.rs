@@ -1,18 +1,17 @@
-//! The generated documentation: shell completion scripts and man pages, built from the clap
-//! definition in [`crate::cli`]. `completions/` and `man/` in the source tree hold this
-//! module's output; `tests/generated.rs` fails when they are stale and rewrites them when run
-//! with `POINTAUTH_REGENERATE=1`.
+//! The generated documentation: shell completion scripts, man pages and the README's
+//! reference tables, built from the clap definition and the tables in `pointauth::cli`.
+//! `completions/`, `man/` and the README's marked sections hold this module's output;
+//! `tests/generated.rs` fails when they are stale and rewrites them when run with
+//! `POINTAUTH_REGENERATE=1`. It is test code: the shipped binary carries no man-page generator.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{CommandFactory, ValueEnum};
+use clap::ValueEnum;
 use clap_complete::{Generator, Shell};
 use clap_mangen::Man;
 use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
-
-use crate::cli::Cli;
-use crate::commands::completions;
+use pointauth::cli;
 
 const NAME: &str = "pointauth";
 /// The date on the man pages: that of the release they describe. Bump it with the version.
@@ -32,7 +31,7 @@ pub struct GeneratedFile {
 pub fn files() -> Vec<GeneratedFile> {
     let scripts = Shell::value_variants().iter().map(|&shell| GeneratedFile {
         path: Path::new("completions").join(completion_file_name(shell)),
-        contents: completions::script(shell).into_bytes(),
+        contents: cli::completion_script(shell).into_bytes(),
     });
     let pages = man_pages()
         .into_iter()
@@ -66,7 +65,7 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
     // Building the root first gives each subcommand its `pointauth-login` display name (the
     // page's title and file name), its `pointauth login` bin name (the synopsis) and the
     // global options. `help` is clap's, not a command with a page of its own.
-    let mut root = Cli::command().disable_help_subcommand(true);
+    let mut root = cli::command().disable_help_subcommand(true);
     root.build();
     let mut pages = vec![man_page(&root, None)];
     for sub in root.get_subcommands().filter(|sub| !sub.is_hide_set()) {
@@ -265,32 +264,6 @@ fn page_name(subcommand: Option<&str>) -> String {
     }
 }
 
-/// The contract's exit codes.
-const EXIT_CODES: &[(&str, &str)] = &[
-    ("0", "Success."),
-    (
-        "1",
-        "Unexpected failure: the credential store is unusable, an I/O error, a bug. Read the message.",
-    ),
-    (
-        "2",
-        "Usage error: a bad option or environment variable, or no source for a credential. Fix the command.",
-    ),
-    (
-        "3",
-        "Not logged in, or the session expired or was revoked. Run pointauth login.",
-    ),
-    (
-        "4",
-        "The service rejected the credentials: wrong password, unknown or disabled user. Check them.",
-    ),
-    (
-        "5",
-        "The service could not be reached or answered badly: network, timeout, HTTP 5xx, 429 after \
-         retries, a malformed answer, or an account locked after too many attempts. Retry later.",
-    ),
-];
-
 /// What `completions` can answer: it touches no session, store or service.
 const COMPLETIONS_EXIT_CODES: &[(&str, &str)] = &[
     ("0", "Success."),
@@ -320,65 +293,22 @@ fn exit_status(roff: &mut Roff, subcommand: Option<&str>) {
     if let Some(note) = note {
         roff.text([roman(note)]);
     }
-    let codes = match subcommand {
-        Some("completions") => COMPLETIONS_EXIT_CODES,
-        _ => EXIT_CODES,
+    let codes: Vec<(String, String)> = match subcommand {
+        Some("completions") => COMPLETIONS_EXIT_CODES
+            .iter()
+            .map(|(code, meaning)| ((*code).to_owned(), (*meaning).to_owned()))
+            .collect(),
+        _ => cli::EXIT_CODES
+            .iter()
+            .map(|row| (row.code.to_string(), sentence(row.meaning, row.typical_fix)))
+            .collect(),
     };
     for (code, meaning) in codes {
         roff.control("TP", []);
-        roff.text([bold(*code)]);
-        roff.text([roman(*meaning)]);
+        roff.text([bold(code)]);
+        roff.text([roman(meaning)]);
     }
 }
-
-const ENVIRONMENT: &[(&str, &str)] = &[
-    ("POINTAUTH_PROFILE", "The profile, as --profile."),
-    (
-        "POINTAUTH_BASE_URL",
-        "The service's base URL, as --base-url.",
-    ),
-    (
-        "POINTAUTH_STORE",
-        "Where secrets live, as --store: auto, keyring or file.",
-    ),
-    (
-        "POINTAUTH_TIMEOUT",
-        "The time limit for each HTTP attempt, as --timeout.",
-    ),
-    (
-        "POINTAUTH_USERNAME",
-        "The username for login, and for signing in without a prompt when token, refresh or exec \
-         find no usable session. A stored session for another user is not used.",
-    ),
-    (
-        "POINTAUTH_PASSWORD",
-        "The password for signing in without a prompt: login without a terminal, and token, \
-         refresh or exec when they find no usable session. It is never stored.",
-    ),
-    (
-        "POINTAUTH_ACCESS_TOKEN",
-        "Set by exec, for the command it runs, to a fresh access token.",
-    ),
-    (
-        "HTTPS_PROXY, ALL_PROXY, NO_PROXY",
-        "The proxy for requests to the service: HTTPS_PROXY or ALL_PROXY (the lowercase names \
-         work too). NO_PROXY lists the hosts reached directly.",
-    ),
-    (
-        "SSL_CERT_FILE, SSL_CERT_DIR",
-        "On Linux, the CA certificates to trust instead of the system's, e.g. a corporate CA \
-         bundle. macOS and Windows use the system trust store.",
-    ),
-    (
-        "XDG_DATA_HOME, XDG_STATE_HOME",
-        "Where the files live on Linux; see FILES.",
-    ),
-    (
-        "DBUS_SESSION_BUS_ADDRESS",
-        "On Linux, the session bus on which the Secret Service (e.g. gnome-keyring) is found. \
-         Without one, --store auto falls back to the file store.",
-    ),
-];
 
 fn environment(roff: &mut Roff, subcommand: Option<&str>) {
     roff.control("SH", ["ENVIRONMENT"]);
@@ -392,30 +322,12 @@ fn environment(roff: &mut Roff, subcommand: Option<&str>) {
         ]);
         return;
     }
-    for (names, meaning) in ENVIRONMENT {
+    for variable in cli::VARIABLES {
         roff.control("TP", []);
-        roff.text(join(names.split(", ").map(bold), 1, ", "));
-        roff.text([roman(*meaning)]);
+        roff.text(join(variable.name.split(", ").map(bold), 1, ", "));
+        roff.text([roman(variable.meaning)]);
     }
 }
-
-const FILES: &[(&str, &str)] = &[
-    (
-        "$XDG_DATA_HOME/pointauth/<profile>.json",
-        "The session of a profile in the file store: the access token, the refresh token and \
-         their expiries. Mode 0600 in a 0700 directory, replaced atomically; refused when group \
-         or others can access it. $XDG_DATA_HOME defaults to ~/.local/share.",
-    ),
-    (
-        "$XDG_STATE_HOME/pointauth/profiles/<profile>.json",
-        "The profile's metadata, which is not secret: the remembered base URL and username, and \
-         which store holds the session. $XDG_STATE_HOME defaults to ~/.local/state.",
-    ),
-    (
-        "$XDG_STATE_HOME/pointauth/locks/<profile>.lock",
-        "Held while a process refreshes or signs in, so that only one does at a time.",
-    ),
-];
 
 fn files_section(roff: &mut Roff, subcommand: Option<&str>) {
     roff.control("SH", ["FILES"]);
@@ -425,22 +337,33 @@ fn files_section(roff: &mut Roff, subcommand: Option<&str>) {
         )]);
         return;
     }
-    for (path, meaning) in FILES {
+    for file in cli::FILES {
         roff.control("TP", []);
-        roff.text([italic(*path)]);
-        roff.text([roman(*meaning)]);
+        roff.text([italic(file.path)]);
+        roff.text([roman(file.meaning)]);
     }
     roff.control("PP", []);
-    roff.text([roman(
-        "In the keyring store, the session is the OS credential store's entry with service \
-         pointauth and user <profile> (split into <profile>#1, <profile>#2 and so on where the \
-         platform caps an entry's size, as Windows does). The password is never stored.",
-    )]);
+    roff.text([roman(cli::KEYRING_ENTRY)]);
     roff.control("PP", []);
-    roff.text([roman(
-        "On macOS all three files are under ~/Library/Application Support/pointauth/, on Windows \
-         under %APPDATA%\\pointauth\\data\\.",
-    )]);
+    roff.text([roman(cli::OTHER_PLATFORMS)]);
+}
+
+/// "Meaning; fix." as a sentence for the man page.
+fn sentence(meaning: &str, fix: &str) -> String {
+    let mut text = capitalised(meaning);
+    if !fix.is_empty() {
+        text.push_str(&format!(". Typical fix: {fix}"));
+    }
+    text.push('.');
+    text
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Renders `after_long_help`: headed blocks of two-space-indented lines. `Examples:` is the
@@ -467,7 +390,7 @@ fn examples(roff: &mut Roff, text: &str) {
     }
     let blocks: Vec<_> = blocks
         .into_iter()
-        .filter(|(heading, _)| *heading != "Exit status:")
+        .filter(|(heading, _)| !matches!(*heading, "Exit status:" | "Environment:"))
         .collect();
     if blocks.is_empty() {
         return;
@@ -536,4 +459,63 @@ fn join(items: impl Iterator<Item = Inline>, every: usize, separator: &str) -> V
         line.push(item);
     }
     line
+}
+
+/// The README's generated sections: (name, Markdown). Each sits between
+/// `<!-- generated: NAME -->` and `<!-- end: NAME -->`.
+pub fn readme_sections() -> Vec<(&'static str, String)> {
+    let mut exit_codes = String::from("| code | meaning | typical fix |\n| --- | --- | --- |\n");
+    for row in cli::EXIT_CODES {
+        exit_codes.push_str(&format!(
+            "| {} | {} | {} |\n",
+            row.code, row.meaning, row.typical_fix
+        ));
+    }
+    let mut environment = String::from("| variable | meaning |\n| --- | --- |\n");
+    for variable in cli::VARIABLES {
+        let names: Vec<String> = variable
+            .name
+            .split(", ")
+            .map(|n| format!("`{n}`"))
+            .collect();
+        environment.push_str(&format!(
+            "| {} | {} |\n",
+            names.join(", "),
+            variable.meaning
+        ));
+    }
+    let mut files = String::from("| file | what it holds |\n| --- | --- |\n");
+    for file in cli::FILES {
+        files.push_str(&format!("| `{}` | {} |\n", file.path, file.meaning));
+    }
+    files.push_str(&format!(
+        "\n{}\n\n{}\n",
+        cli::KEYRING_ENTRY,
+        cli::OTHER_PLATFORMS
+    ));
+    vec![
+        ("exit-codes", exit_codes),
+        ("environment", environment),
+        ("files", files),
+    ]
+}
+
+/// `readme` with every generated section replaced by what the code says now; `Err` names a
+/// section whose markers are missing.
+pub fn update_readme(readme: &str) -> Result<String, String> {
+    let mut text = readme.to_owned();
+    for (name, body) in readme_sections() {
+        let begin = format!("<!-- generated: {name} (tests/generated.rs) -->\n");
+        let end = format!("<!-- end: {name} -->");
+        let start = text
+            .find(&begin)
+            .ok_or_else(|| format!("README.md has no `{}` marker", begin.trim()))?
+            + begin.len();
+        let stop = text[start..]
+            .find(&end)
+            .ok_or_else(|| format!("README.md has no `{end}` marker"))?
+            + start;
+        text.replace_range(start..stop, &body);
+    }
+    Ok(text)
 }

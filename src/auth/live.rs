@@ -1,0 +1,191 @@
+//! The real parts the session logic runs on: the profile's session in the stores, the lock
+//! file, and an HTTP client built only when a request is made.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Held, Locker, SessionStore};
+use crate::api::{ApiConfig, ApiError, Client, Service};
+use crate::error::Result;
+use crate::secret::Secret;
+use crate::session::{Clock, Grant, Session};
+use crate::store::lock::{Note, ProfileLock};
+use crate::store::meta::ProfileMeta;
+use crate::store::{StoreChoice, StoreKind, Stores, load_session};
+
+/// One profile's session in the stores, found through its metadata.
+#[derive(Debug)]
+pub(crate) struct ProfileStore<'a> {
+    stores: &'a Stores,
+    profile: &'a str,
+    choice: StoreChoice,
+    /// The metadata as settings read it; taken by the first read, later reads go to the file.
+    initial: RefCell<Option<Option<ProfileMeta>>>,
+    /// Where the last read found the session: a refresh writes it back there.
+    loaded_from: Cell<Option<StoreKind>>,
+}
+
+impl<'a> ProfileStore<'a> {
+    pub(crate) fn new(
+        stores: &'a Stores,
+        profile: &'a str,
+        choice: StoreChoice,
+        meta: Option<ProfileMeta>,
+    ) -> Self {
+        ProfileStore {
+            stores,
+            profile,
+            choice,
+            initial: RefCell::new(Some(meta)),
+            loaded_from: Cell::new(None),
+        }
+    }
+
+    fn meta(&self) -> Result<Option<ProfileMeta>> {
+        match self.initial.borrow_mut().take() {
+            Some(meta) => Ok(meta),
+            None => Ok(ProfileMeta::load(self.stores.paths(), self.profile)?),
+        }
+    }
+
+    fn kind(&self) -> Result<StoreKind> {
+        let remembered = self.meta()?.map(|meta| meta.store);
+        Ok(Stores::kind_for_reading(self.choice, remembered))
+    }
+}
+
+impl SessionStore for ProfileStore<'_> {
+    fn load(&self) -> Result<Option<Session>> {
+        let kind = self.kind()?;
+        self.loaded_from.set(Some(kind));
+        Ok(load_session(&*self.stores.open(kind), self.profile)?)
+    }
+
+    fn replace(&self, session: &Session) -> Result<()> {
+        let kind = match self.loaded_from.get() {
+            Some(kind) => kind,
+            None => self.kind()?,
+        };
+        Ok(self
+            .stores
+            .open(kind)
+            .save(self.profile, &session.to_json())?)
+    }
+
+    fn store_new(&self, session: &Session) -> Result<Option<String>> {
+        let previous = ProfileMeta::load(self.stores.paths(), self.profile)
+            .ok()
+            .flatten()
+            .map(|meta| meta.store);
+        let (kind, fallback) =
+            self.stores
+                .save_new(self.choice, self.profile, &session.to_json())?;
+        // A session lives in one place: drop a copy an earlier login left in the other store.
+        if let Some(previous) = previous
+            && previous != kind
+        {
+            let _ = self.stores.open(previous).delete(self.profile);
+        }
+        ProfileMeta {
+            base_url: session.base_url.clone(),
+            username: session.username.clone(),
+            store: kind,
+        }
+        .save(self.stores.paths(), self.profile)?;
+        self.loaded_from.set(Some(kind));
+        Ok(fallback.map(|why| {
+            format!(
+                "{why}; session saved to {} (mode 0600) instead",
+                self.stores.open(StoreKind::File).describe(self.profile)
+            )
+        }))
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.choice == StoreChoice::Keyring {
+            self.stores.open(StoreKind::Keyring).probe()?;
+        }
+        Ok(())
+    }
+
+    fn place(&self) -> &'static str {
+        self.loaded_from.get().map_or("file", StoreKind::name)
+    }
+
+    fn remove(&self) -> Result<()> {
+        let kind = match self.loaded_from.get() {
+            Some(kind) => kind,
+            None => self.kind()?,
+        };
+        self.stores.open(kind).delete(self.profile)?;
+        Ok(())
+    }
+}
+
+/// The profile's lock file.
+#[derive(Debug)]
+pub(crate) struct LockFile<'a> {
+    pub(crate) stores: &'a Stores,
+    pub(crate) profile: &'a str,
+    pub(crate) patience: Duration,
+}
+
+impl Locker for LockFile<'_> {
+    fn lock(&self) -> Result<Box<dyn Held>> {
+        let lock = ProfileLock::acquire(self.stores.paths(), self.profile, self.patience)?;
+        Ok(Box::new(lock))
+    }
+}
+
+impl Held for ProfileLock {
+    fn note(&self) -> Option<Note> {
+        ProfileLock::note(self)
+    }
+
+    fn set_note(&self, note: &Note) {
+        ProfileLock::set_note(self, note);
+    }
+
+    fn clear_note(&self) {
+        ProfileLock::clear_note(self);
+    }
+}
+
+/// The HTTP client, built on the first request: the cached `token` path never pays for it.
+pub(crate) struct LazyClient<'a> {
+    config: &'a ApiConfig,
+    clock: Arc<dyn Clock>,
+    client: OnceCell<Client>,
+}
+
+impl std::fmt::Debug for LazyClient<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyClient").finish_non_exhaustive()
+    }
+}
+
+impl<'a> LazyClient<'a> {
+    pub(crate) fn new(config: &'a ApiConfig, clock: Arc<dyn Clock>) -> Self {
+        LazyClient {
+            config,
+            clock,
+            client: OnceCell::new(),
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| Client::new(self.config, Arc::clone(&self.clock)))
+    }
+}
+
+impl Service for LazyClient<'_> {
+    fn sign_in(&self, username: &str, password: &Secret<String>) -> Result<Grant, ApiError> {
+        self.client().sign_in(username, password)
+    }
+
+    fn refresh(&self, refresh_token: &Secret<String>) -> Result<Grant, ApiError> {
+        self.client().refresh(refresh_token)
+    }
+}

@@ -1,0 +1,483 @@
+//! The session logic: getting a usable access token for a profile, as a state machine over
+//! a clock, a session store, the service and the profile lock it is given.
+//!
+//! ```text
+//!   start ──(Want::Fresh)──▶ read without the lock ──fresh, same identity──▶ done
+//!     │                           │ otherwise
+//!     ▼                           ▼
+//!   lock ─────────────────▶ READ (under the lock: another process may have just refreshed)
+//!                            ├─ nothing stored ─────────────────────────▶ SIGN-IN (not logged in)
+//!                            ├─ another identity ───────────────────────▶ SIGN-IN (mismatch)
+//!                            ├─ fresh (Want::Fresh) ────────────────────▶ done (cached)
+//!                            ├─ refresh token expired ──────────────────▶ SIGN-IN (expired)
+//!                            ├─ a waiter's note: this refresh just failed ▶ DEGRADE
+//!                            └─ otherwise ──────────────────────────────▶ REFRESH
+//!   REFRESH ── ok ─────────────────────▶ store the rotated session ──────▶ done (refreshed)
+//!           ├─ session ended ─┬─ the store now holds another refresh token ─▶ READ (once)
+//!           │                 └─ otherwise: remove it ──────────────────▶ SIGN-IN (ended)
+//!           ├─ passing failure ─▶ note it for waiters ──────────────────▶ DEGRADE
+//!           └─ anything else ───────────────────────────────────────────▶ fail
+//!   SIGN-IN ── no env credentials ──▶ fail with the reason
+//!           ├─ a waiter's note: this sign-in just failed ─▶ fail as it did
+//!           ├─ ok ─▶ store the new session ─────────────────────────────▶ done (signed in)
+//!           └─ failed ─▶ note it for waiters ─▶ fail
+//!   DEGRADE ── the cached token has not expired ─▶ done (degraded, with a warning)
+//!           └─ otherwise ─▶ fail with the refresh's error
+//!   done ──▶ the min-ttl rule: a token just obtained that cannot meet an explicit
+//!            --min-ttl is a usage error (exit 2); every success leaves through here. (The
+//!            default is only what makes a cached token fresh: a new token is the best there is.)
+//! ```
+
+use std::time::Duration;
+
+use crate::api::{ApiError, Call, Failure, Service, shared_failure};
+use crate::error::{Error, Kind, Result};
+use crate::output::{local_and_eastern, relative};
+use crate::secret::Secret;
+use crate::session::{Clock, Grant, Session};
+use crate::store::lock::Note;
+use crate::url::BaseUrl;
+
+mod live;
+pub(crate) use self::live::{LazyClient, LockFile, ProfileStore};
+
+/// What the session logic stores and reads: one profile's session, wherever it lives.
+pub(crate) trait SessionStore {
+    /// The profile's session. Reads after the first go by the metadata as it is now, so a
+    /// session another process just stored elsewhere is found.
+    fn load(&self) -> Result<Option<Session>>;
+    /// Replaces the session in the store it came from (after a refresh).
+    fn replace(&self, session: &Session) -> Result<()>;
+    /// Stores a new session (after a sign-in) where the store choice says; returns a warning
+    /// when it had to go somewhere else.
+    fn store_new(&self, session: &Session) -> Result<Option<String>>;
+    /// Removes an ended session.
+    fn remove(&self) -> Result<()>;
+    /// Fails when the chosen store cannot be used here: checked before credentials are sent
+    /// for a session that could not be kept.
+    fn check_usable(&self) -> Result<()>;
+    /// The name of the store the session was last read from or written to.
+    fn place(&self) -> &'static str;
+}
+
+/// The profile lock: held while refreshing or signing in, so only one process does.
+pub(crate) trait Locker {
+    fn lock(&self) -> Result<Box<dyn Held>>;
+}
+
+/// A held lock and the failure note it carries for the processes queued behind it.
+pub(crate) trait Held {
+    fn note(&self) -> Option<Note>;
+    fn set_note(&self, note: &Note);
+    fn clear_note(&self);
+}
+
+/// The identity a token is asked for.
+#[derive(Clone, Debug)]
+pub(crate) struct Identity {
+    pub(crate) profile: String,
+    pub(crate) base_url: BaseUrl,
+    /// A username given for this call (`--username`, `POINTAUTH_USERNAME`).
+    pub(crate) username: Option<String>,
+}
+
+/// POINTAUTH_USERNAME and POINTAUTH_PASSWORD, for signing in without a person.
+#[derive(Debug)]
+pub(crate) struct Credentials {
+    pub(crate) username: String,
+    pub(crate) password: Secret<String>,
+}
+
+/// How long the token must stay valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MinTtl {
+    /// No `--min-ttl` given.
+    Default,
+    Explicit(Duration),
+}
+
+/// The default minimum time to live.
+pub(crate) const DEFAULT_MIN_TTL: Duration = Duration::from_secs(300);
+
+impl MinTtl {
+    fn duration(self) -> Duration {
+        match self {
+            MinTtl::Default => DEFAULT_MIN_TTL,
+            MinTtl::Explicit(duration) => duration,
+        }
+    }
+}
+
+/// What the caller needs from the access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// Valid for at least the minimum time to live; refreshed only when it is not.
+    Fresh(MinTtl),
+    /// A refresh now, whatever the token's age (`pointauth refresh`).
+    New,
+}
+
+/// How the session handed out was had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum How {
+    Cached,
+    Refreshed,
+    SignedIn,
+    /// The refresh failed for a passing reason; the cached token is still valid.
+    Degraded,
+}
+
+/// A session fit to hand out, and what the user should be told about getting it.
+#[derive(Debug)]
+pub(crate) struct Obtained {
+    pub(crate) session: Session,
+    pub(crate) how: How,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Everything the session logic is given.
+pub(crate) struct Flow<'a> {
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) store: &'a dyn SessionStore,
+    pub(crate) service: &'a dyn Service,
+    pub(crate) locker: &'a dyn Locker,
+    pub(crate) identity: &'a Identity,
+    pub(crate) credentials: Option<&'a Credentials>,
+    /// A waiter's note older than this is ignored: the command's network time limit.
+    pub(crate) note_max_age: Duration,
+    /// Salts the credential tag of the notes this process writes (settings draws one).
+    pub(crate) salt: u64,
+    pub(crate) verbose: bool,
+}
+
+/// Why a sign-in from the environment is the next step; the error if it cannot be made.
+enum State {
+    Read,
+    Refresh(Session),
+    SignIn(Error),
+    Degrade(Session, Error),
+}
+
+impl Flow<'_> {
+    /// A session fit to hand out, refreshing or signing in as needed.
+    pub(crate) fn obtain(&self, want: Want) -> Result<Obtained> {
+        // The fast path: a fresh token is read without taking the lock.
+        if let Want::Fresh(min_ttl) = want
+            && let Some(session) = self.store.load()?
+            && self.mismatch(&session).is_none()
+            && session.is_fresh(self.clock.now(), min_ttl.duration())
+        {
+            return self.done(want, session, How::Cached, Vec::new());
+        }
+        let lock = self.locker.lock()?;
+        let mut state = State::Read;
+        let mut reread_after_rotation = false;
+        loop {
+            state = match state {
+                State::Read => match self.store.load()? {
+                    None => State::SignIn(self.not_logged_in()),
+                    Some(current) => match self.mismatch(&current) {
+                        Some(why) => State::SignIn(why),
+                        None => {
+                            let now = self.clock.now();
+                            match want {
+                                Want::Fresh(min_ttl)
+                                    if current.is_fresh(now, min_ttl.duration()) =>
+                                {
+                                    return self.done(want, current, How::Cached, Vec::new());
+                                }
+                                _ if !current.refresh_valid(now) => {
+                                    State::SignIn(self.session_expired(&current))
+                                }
+                                _ => match self.shared(
+                                    &*lock,
+                                    Call::Refresh,
+                                    &current.username,
+                                    &current.refresh_token,
+                                ) {
+                                    Some(err) => State::Degrade(current, err),
+                                    None => State::Refresh(current),
+                                },
+                            }
+                        }
+                    },
+                },
+                State::Refresh(current) => match self.service.refresh(&current.refresh_token) {
+                    Ok(grant) => {
+                        lock.clear_note();
+                        let next = current.refreshed(grant, self.clock.now());
+                        // Stored before it is handed out: a rotated refresh token is never lost.
+                        self.store.replace(&next)?;
+                        return self.done(want, next, How::Refreshed, Vec::new());
+                    }
+                    Err(err) => match err.failure {
+                        Failure::SessionEnded => {
+                            // The server has the last word, but only on the token we sent: if
+                            // the store now holds another refresh token, someone rotated it.
+                            let rotated = self.store.load()?.is_some_and(|stored| {
+                                stored.refresh_token != current.refresh_token
+                            });
+                            if rotated && !reread_after_rotation {
+                                reread_after_rotation = true;
+                                State::Read
+                            } else {
+                                self.store.remove()?;
+                                State::SignIn(err.into())
+                            }
+                        }
+                        Failure::Transient => {
+                            lock.set_note(&self.note(
+                                Call::Refresh,
+                                &current.username,
+                                &current.refresh_token,
+                                &err,
+                            ));
+                            State::Degrade(current, err.into())
+                        }
+                        Failure::Credentials | Failure::Unusable => return Err(err.into()),
+                    },
+                },
+                State::SignIn(reason) => {
+                    let (session, warnings) = self.sign_in(&*lock, reason)?;
+                    return self.done(want, session, How::SignedIn, warnings);
+                }
+                State::Degrade(current, err) => {
+                    let now = self.clock.now();
+                    if !current.access_valid(now) {
+                        return Err(err);
+                    }
+                    let warning = format!(
+                        "{}; using the cached token, which expires {}",
+                        err.message(),
+                        relative(current.access_expires_at, now)
+                    );
+                    return self.done(want, current, How::Degraded, vec![warning]);
+                }
+            };
+        }
+    }
+
+    /// The one way out of a success: a token just obtained must meet an explicit min-ttl.
+    fn done(
+        &self,
+        want: Want,
+        session: Session,
+        how: How,
+        warnings: Vec<String>,
+    ) -> Result<Obtained> {
+        let now = self.clock.now();
+        if let (Want::Fresh(MinTtl::Explicit(min_ttl)), How::Refreshed | How::SignedIn) =
+            (want, how)
+            && !session.is_fresh(now, min_ttl)
+        {
+            return Err(Error::usage(format!(
+                "--min-ttl {} s is longer than the service's tokens live (they expire {})",
+                min_ttl.as_secs(),
+                relative(session.access_expires_at, now)
+            ))
+            .hint("ask for a shorter --min-ttl"));
+        }
+        Ok(Obtained {
+            session,
+            how,
+            warnings,
+        })
+    }
+
+    /// Signs in with the environment's credentials, or fails with `reason`. Holds the lock.
+    fn sign_in(&self, lock: &dyn Held, reason: Error) -> Result<(Session, Vec<String>)> {
+        let Some(credentials) = self.credentials else {
+            return Err(reason);
+        };
+        // Many CI jobs may start at once: if the sign-in they queued behind just failed (a
+        // wrong password, an outage), they share that answer instead of each trying again
+        // and tripping the service's lockout.
+        if let Some(err) = self.shared(
+            lock,
+            Call::SignIn,
+            &credentials.username,
+            &credentials.password,
+        ) {
+            return Err(err);
+        }
+        self.store.check_usable()?;
+        if self.verbose {
+            crate::output::say!(
+                "pointauth: signing in as {} with POINTAUTH_USERNAME/POINTAUTH_PASSWORD",
+                credentials.username
+            );
+        }
+        let grant = self
+            .service
+            .sign_in(&credentials.username, &credentials.password)
+            .map_err(|err| {
+                lock.set_note(&self.note(
+                    Call::SignIn,
+                    &credentials.username,
+                    &credentials.password,
+                    &err,
+                ));
+                Error::from(err)
+            })?;
+        lock.clear_note();
+        let session = self.new_session(&credentials.username, grant)?;
+        let warning = self.store.store_new(&session)?;
+        Ok((session, warning.into_iter().collect()))
+    }
+
+    /// Fails when the chosen store cannot be used here (before anyone is asked anything).
+    pub(crate) fn check_store(&self) -> Result<()> {
+        self.store.check_usable()
+    }
+
+    /// `login`: signs in with what a person gave, then stores the session. The sign-in is
+    /// made before the lock is taken: a slow prompt or service must not block others.
+    pub(crate) fn login(&self, credentials: &Credentials) -> Result<Obtained> {
+        self.store.check_usable()?;
+        let grant = self
+            .service
+            .sign_in(&credentials.username, &credentials.password)?;
+        let session = self.new_session(&credentials.username, grant)?;
+        let lock = self.locker.lock()?;
+        let warning = self.store.store_new(&session)?;
+        lock.clear_note();
+        Ok(Obtained {
+            session,
+            how: How::SignedIn,
+            warnings: warning.into_iter().collect(),
+        })
+    }
+
+    /// The session a sign-in answer starts.
+    fn new_session(&self, username: &str, grant: Grant) -> Result<Session> {
+        Session::signed_in(
+            self.identity.base_url.as_str(),
+            username,
+            grant,
+            self.clock.now(),
+        )
+        .ok_or_else(|| Error::internal("the sign-in answer had no refresh token"))
+    }
+
+    fn note(&self, call: Call, username: &str, secret: &Secret<String>, err: &ApiError) -> Note {
+        let salt = self.salt;
+        Note {
+            salt,
+            tag: Note::tag_of(salt, secret.expose().as_bytes()),
+            at_ms: millis(self.clock),
+            call: call.name().to_owned(),
+            base_url: self.identity.base_url.as_str().to_owned(),
+            username: username.to_owned(),
+            exit: err.error().kind().code(),
+            status: err.status,
+            code: err.code.clone(),
+        }
+    }
+
+    /// The failure another process recorded for this very call and identity, if it is
+    /// recent: not older than the command's time limit, and not from the future.
+    fn shared(
+        &self,
+        lock: &dyn Held,
+        call: Call,
+        username: &str,
+        secret: &Secret<String>,
+    ) -> Option<Error> {
+        let note = lock.note()?;
+        let now = millis(self.clock);
+        let max_age = u64::try_from(self.note_max_age.as_millis()).unwrap_or(u64::MAX);
+        let recent = note.at_ms <= now && now - note.at_ms <= max_age;
+        let same = note.call == call.name()
+            && note.base_url == self.identity.base_url.as_str()
+            && note.username == username
+            && note.tag == Note::tag_of(note.salt, secret.expose().as_bytes());
+        if !(recent && same) {
+            return None;
+        }
+        let kind = Kind::from_code(note.exit)?;
+        Some(shared_failure(
+            call,
+            &self.identity.base_url,
+            kind,
+            note.status,
+            note.code.as_deref(),
+        ))
+    }
+
+    /// Why the stored session must not be used for this call, if it must not.
+    fn mismatch(&self, session: &Session) -> Option<Error> {
+        let identity = self.identity;
+        let held = format!(
+            "{} at {}",
+            session.username,
+            BaseUrl::parse(&session.base_url)
+                .map_or_else(|_| session.base_url.clone(), |url| url.authority())
+        );
+        if session.base_url != identity.base_url.as_str() {
+            return Some(
+                Error::session(format!(
+                    "profile `{}` holds a session for {held}, not for {}",
+                    identity.profile, identity.base_url
+                ))
+                .hint(format!(
+                    "use another --profile for {}, or `pointauth --profile {} login --base-url ...` to switch",
+                    identity.base_url, identity.profile
+                )),
+            );
+        }
+        match &identity.username {
+            Some(wanted) if *wanted != session.username => Some(
+                Error::session(format!(
+                    "profile `{}` holds a session for {held}, not for {wanted}",
+                    identity.profile
+                ))
+                .hint(
+                    "set POINTAUTH_PASSWORD too to sign in as that user, or use another --profile",
+                ),
+            ),
+            _ => None,
+        }
+    }
+
+    fn not_logged_in(&self) -> Error {
+        Error::session(format!(
+            "not logged in (profile `{}`)",
+            self.identity.profile
+        ))
+        .hint(login_hint(&self.identity.profile))
+    }
+
+    fn session_expired(&self, session: &Session) -> Error {
+        Error::session(format!(
+            "the session for {} ended {} ({})",
+            session.username,
+            relative(session.refresh_expires_at, self.clock.now()),
+            local_and_eastern(session.refresh_expires_at)
+        ))
+        .hint(login_hint(&self.identity.profile))
+    }
+}
+
+/// How to get a session for `profile` again.
+pub(crate) fn login_hint(profile: &str) -> String {
+    let flag = if profile == crate::store::DEFAULT_PROFILE {
+        String::new()
+    } else {
+        format!("--profile {profile} ")
+    };
+    format!(
+        "run `pointauth {flag}login`, or set POINTAUTH_USERNAME and POINTAUTH_PASSWORD for non-interactive use"
+    )
+}
+
+fn millis(clock: &dyn Clock) -> u64 {
+    u64::try_from(clock.now().timestamp_millis()).unwrap_or(0)
+}
+
+/// How long to wait for another process's refresh: its every attempt and wait, and a margin.
+pub(crate) fn lock_patience(timeout: Duration) -> Duration {
+    timeout * 3 + Duration::from_secs(65)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! The command line: the clap definition (doc comments here are the `--help` text), the
+//! fast path for `token`, and the dispatch from parsed arguments to a command.
+//!
+//! House rules for options: long names only, except `-v`; an upper-case `value_name`; every
+//! option that has a variable names it in its help; the defaults settings applies are shown
+//! as `[default: ...]` in the help text, since clap does not apply them.
+
+mod args;
+mod fast;
+mod reference;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+pub use self::args::Cli;
+use self::args::{Command, GlobalArgs};
+pub use self::reference::{
+    EXIT_CODES, ExitCode as ExitCodeRow, FILES, File, KEYRING_ENTRY, OTHER_PLATFORMS,
+};
+pub use crate::settings::{VARIABLES, Variable};
+
+use crate::auth::MinTtl;
+use crate::commands::{self, exec, login, logout, status, token};
+use crate::error::Result;
+use crate::output::{print_stdout, report};
+use crate::settings::{self, Env, Flags};
+
+/// The whole command line as clap sees it, with the generated tables in the root's help.
+pub fn command() -> clap::Command {
+    Cli::command().after_long_help(reference::root_after_help())
+}
+
+/// The completion script for `shell`, byte for byte what `completions/` holds.
+pub fn completion_script(shell: clap_complete::Shell) -> String {
+    let mut buffer = Vec::new();
+    clap_complete::generate(shell, &mut command(), "pointauth", &mut buffer);
+    String::from_utf8_lossy(&buffer).into_owned()
+}
+
+/// Parses `args`, runs the command, reports a failure once, and returns the exit code.
+pub(crate) fn run(args: Vec<OsString>, env: &Env) -> ExitCode {
+    let (global, command) = match fast::token(&args) {
+        Some((global, token)) => (global, Command::Token(token)),
+        None => {
+            let matches = command().get_matches_from(args);
+            match Cli::from_arg_matches(&matches) {
+                Ok(cli) => (cli.global, cli.command),
+                Err(err) => err.exit(),
+            }
+        }
+    };
+    match dispatch(global, command, env) {
+        Ok(code) => code,
+        Err(err) => {
+            report(&err);
+            err.exit_code()
+        }
+    }
+}
+
+fn dispatch(global: GlobalArgs, command: Command, env: &Env) -> Result<ExitCode> {
+    // Settings are resolved by the commands that need them: completions need no profile,
+    // home directory or store.
+    let resolve = move || settings::resolve(flags(global), env);
+    match command {
+        Command::Completions(args) => {
+            print_stdout(&completion_script(args.shell))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Login(args) => login::run(
+            &resolve()?,
+            login::Options {
+                username: args.username,
+                password_stdin: args.password_stdin,
+            },
+        ),
+        Command::Token(args) => token::run(
+            &resolve()?,
+            token::Options {
+                min_ttl: min_ttl(args.min_ttl),
+                format: match (args.header, args.json) {
+                    (true, _) => token::Format::Header,
+                    (_, true) => token::Format::Json,
+                    _ => token::Format::Bare,
+                },
+            },
+        ),
+        Command::Refresh(_) => commands::refresh::run(&resolve()?),
+        Command::Status(args) => status::run(
+            &resolve()?,
+            status::Options {
+                json: args.json,
+                all: args.all,
+            },
+        ),
+        Command::Logout(args) => logout::run(&resolve()?, logout::Options { all: args.all }),
+        Command::Exec(args) => exec::run(
+            &resolve()?,
+            exec::Options {
+                min_ttl: min_ttl(args.min_ttl),
+                command: args.command,
+            },
+        ),
+    }
+}
+
+fn flags(global: GlobalArgs) -> Flags {
+    Flags {
+        profile: global.profile,
+        base_url: global.base_url,
+        store: global.store,
+        timeout: global.timeout,
+        verbose: global.verbose,
+    }
+}
+
+fn min_ttl(given: Option<std::time::Duration>) -> MinTtl {
+    given.map_or(MinTtl::Default, MinTtl::Explicit)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,192 @@
+//! The environment, read once: a snapshot of the process's variables that everything else
+//! is handed (tests build their own), and the one table of the variables pointauth uses,
+//! which the docs are generated from.
+#![allow(clippy::disallowed_methods)] // the one reader of the environment
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// A variable pointauth reads (or, for the child of `exec`, sets), for the docs.
+#[derive(Clone, Copy, Debug)]
+pub struct Variable {
+    pub name: &'static str,
+    pub meaning: &'static str,
+}
+
+/// Every variable pointauth reads or sets: README, `--help` and the man pages show this table.
+pub const VARIABLES: &[Variable] = &[
+    Variable {
+        name: "POINTAUTH_PROFILE",
+        meaning: "The profile, as --profile (default `default`).",
+    },
+    Variable {
+        name: "POINTAUTH_BASE_URL",
+        meaning: "The service's base URL, as --base-url (default: the profile's remembered one, \
+                  else https://api.pointservices.com).",
+    },
+    Variable {
+        name: "POINTAUTH_STORE",
+        meaning: "Where secrets live, as --store: auto, keyring or file.",
+    },
+    Variable {
+        name: "POINTAUTH_TIMEOUT",
+        meaning: "The time limit for each HTTP attempt, as --timeout (default 30 s).",
+    },
+    Variable {
+        name: "POINTAUTH_USERNAME",
+        meaning: "The username for login, and for signing in without a prompt when token, \
+                  refresh or exec find no usable session. A stored session for another user is \
+                  not used.",
+    },
+    Variable {
+        name: "POINTAUTH_PASSWORD",
+        meaning: "The password for signing in without a prompt: login without a terminal, and \
+                  token, refresh or exec when they find no usable session. It is never stored.",
+    },
+    Variable {
+        name: "POINTAUTH_ACCESS_TOKEN",
+        meaning: "Set by exec, for the command it runs, to a fresh access token.",
+    },
+    Variable {
+        name: "HTTPS_PROXY, ALL_PROXY, NO_PROXY",
+        meaning: "The proxy for requests to the service: HTTPS_PROXY or ALL_PROXY (the \
+                  lower-case names work too). NO_PROXY lists the hosts reached directly.",
+    },
+    Variable {
+        name: "SSL_CERT_FILE, SSL_CERT_DIR",
+        meaning: "On Linux, the CA certificates to trust instead of the system's, e.g. a \
+                  corporate CA bundle. macOS and Windows use the system trust store.",
+    },
+    Variable {
+        name: "XDG_DATA_HOME, XDG_STATE_HOME",
+        meaning: "Where the files live on Linux; see FILES.",
+    },
+    Variable {
+        name: "DBUS_SESSION_BUS_ADDRESS",
+        meaning: "On Linux, the session bus on which the Secret Service (e.g. gnome-keyring) is \
+                  found. Without one, --store auto falls back to the file store.",
+    },
+];
+
+/// The process's environment at start-up.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Env {
+    vars: BTreeMap<OsString, OsString>,
+    home: Option<PathBuf>,
+}
+
+impl Env {
+    pub(crate) fn from_process() -> Env {
+        Env {
+            vars: std::env::vars_os().collect(),
+            // HOME, or the passwd entry's home directory.
+            home: std::env::home_dir(),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Env {
+        Env {
+            vars: pairs
+                .iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+                .collect(),
+            home: pairs
+                .iter()
+                .find(|(k, _)| *k == "HOME")
+                .map(|(_, v)| PathBuf::from(v)),
+        }
+    }
+
+    #[cfg(all(test, unix))]
+    pub(crate) fn with_raw(mut self, name: &str, value: &[u8]) -> Env {
+        use std::os::unix::ffi::OsStrExt;
+        self.vars
+            .insert(name.into(), OsStr::from_bytes(value).to_owned());
+        self
+    }
+
+    pub(crate) fn os(&self, name: &str) -> Option<&OsStr> {
+        self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
+    }
+
+    /// A variable's text; `None` when unset or empty. A value that is not UTF-8 is a usage
+    /// error naming the variable (never its value), not a silent "unset".
+    pub(crate) fn text(&self, name: &str) -> Result<Option<&str>> {
+        match self.os(name) {
+            None => Ok(None),
+            Some(value) if value.is_empty() => Ok(None),
+            Some(value) => value.to_str().map(Some).ok_or_else(|| {
+                Error::usage(format!("{name} is not valid UTF-8 text"))
+                    .hint(format!("set {name} to plain text, or unset it"))
+            }),
+        }
+    }
+
+    /// An absolute directory from a variable (the XDG rule: relative values are ignored).
+    pub(crate) fn dir(&self, name: &str) -> Option<PathBuf> {
+        self.os(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    }
+
+    pub(crate) fn home(&self) -> Option<PathBuf> {
+        self.home
+            .clone()
+            .filter(|home| !home.as_os_str().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_is_unset_and_text_is_text() {
+        let env = Env::from_pairs(&[("A", "x"), ("B", "")]);
+        assert_eq!(env.text("A").unwrap(), Some("x"));
+        assert_eq!(env.text("B").unwrap(), None);
+        assert_eq!(env.text("C").unwrap(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_value_that_is_not_utf8_is_a_usage_error_that_names_the_variable() {
+        let env = Env::default().with_raw("POINTAUTH_PASSWORD", b"hunter\xff22");
+        let err = env.text("POINTAUTH_PASSWORD").unwrap_err();
+        assert_eq!(err.kind(), crate::error::Kind::Usage);
+        assert!(err.message().contains("POINTAUTH_PASSWORD"), "{err}");
+        assert!(!err.report_text().contains("hunter"), "{err:?}");
+    }
+
+    #[test]
+    fn directories_must_be_absolute() {
+        let env = Env::from_pairs(&[("XDG_DATA_HOME", "rel/x"), ("XDG_STATE_HOME", "/s")]);
+        assert_eq!(env.dir("XDG_DATA_HOME"), None);
+        assert_eq!(env.dir("XDG_STATE_HOME"), Some(PathBuf::from("/s")));
+    }
+
+    #[test]
+    fn every_pointauth_variable_in_the_code_is_in_the_table() {
+        let documented: Vec<&str> = VARIABLES.iter().flat_map(|v| v.name.split(", ")).collect();
+        for name in [
+            "POINTAUTH_PROFILE",
+            "POINTAUTH_BASE_URL",
+            "POINTAUTH_STORE",
+            "POINTAUTH_TIMEOUT",
+            "POINTAUTH_USERNAME",
+            "POINTAUTH_PASSWORD",
+            "POINTAUTH_ACCESS_TOKEN",
+            "HTTPS_PROXY",
+            "NO_PROXY",
+            "XDG_DATA_HOME",
+            "XDG_STATE_HOME",
+        ] {
+            assert!(documented.contains(&name), "{name}");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The OS credential store (Secret Service, macOS Keychain, Windows Credential Manager): one
+//! entry per profile (service `pointauth`, user = profile name), split into parts where the
+//! platform caps an entry's size, and every call bounded in time.
+
+mod bounded;
+mod parts;
+mod platform;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::secret::Secret;
+use crate::store::{SecretStore, StoreError, StoreResult};
+
+use self::bounded::bounded;
+use self::platform::Platform;
+
+pub(crate) const SERVICE: &str = "pointauth";
+/// A keychain that has not answered by then is locked behind a prompt, or not running.
+const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Raw access to a credential store, by entry user name (the service is always `pointauth`).
+pub(crate) trait Backend: Send + Sync + 'static {
+    fn get(&self, user: &str) -> StoreResult<Option<Vec<u8>>>;
+    fn set(&self, user: &str, secret: &[u8]) -> StoreResult<()>;
+    fn delete(&self, user: &str) -> StoreResult<bool>;
+    /// Every entry user name of service `pointauth` (profiles and parts).
+    fn list(&self) -> StoreResult<Vec<String>>;
+    /// The largest secret one entry may hold, if the platform has a limit.
+    fn max_len(&self) -> Option<usize>;
+    fn name(&self) -> &'static str;
+}
+
+#[derive(Clone)]
+pub(crate) struct KeyringStore {
+    backend: Arc<dyn Backend>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for KeyringStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringStore")
+            .field("backend", &self.backend.name())
+            .finish()
+    }
+}
+
+impl KeyringStore {
+    /// The platform's store. One connection per process: a Secret Service connection and
+    /// its key exchange cost several milliseconds, and a refresh reads then writes.
+    pub(crate) fn platform() -> Self {
+        static PLATFORM: OnceLock<Arc<Platform>> = OnceLock::new();
+        let platform = PLATFORM.get_or_init(|| Arc::new(Platform::default()));
+        Self::with_backend(Arc::clone(platform) as Arc<dyn Backend>, CALL_TIMEOUT)
+    }
+
+    pub(crate) fn with_backend(backend: Arc<dyn Backend>, timeout: Duration) -> Self {
+        KeyringStore { backend, timeout }
+    }
+
+    fn call<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&dyn Backend) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let backend = Arc::clone(&self.backend);
+        bounded(self.backend.name(), self.timeout, move || {
+            op(backend.as_ref())
+        })
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn describe(&self, profile: &str) -> String {
+        format!(
+            "{} entry (service {SERVICE}, user {profile})",
+            self.backend.name()
+        )
+    }
+
+    fn load(&self, profile: &str) -> StoreResult<Option<Secret<String>>> {
+        let user = profile.to_owned();
+        let bytes = self.call(move |backend| parts::load(backend, &user))?;
+        bytes
+            .map(|bytes| {
+                String::from_utf8(bytes).map(Secret::new).map_err(|err| {
+                    let _ = Secret::new(err.into_bytes());
+                    StoreError::Corrupt {
+                        what: "the keychain entry",
+                        profile: profile.to_owned(),
+                        location: self.describe(profile),
+                        why: "it is not text".to_owned(),
+                    }
+                })
+            })
+            .transpose()
+    }
+
+    fn save(&self, profile: &str, value: &Secret<String>) -> StoreResult<()> {
+        let user = profile.to_owned();
+        let bytes = Secret::new(value.expose().as_bytes().to_vec());
+        self.call(move |backend| parts::save(backend, &user, bytes.expose()))
+    }
+
+    fn delete(&self, profile: &str) -> StoreResult<bool> {
+        let user = profile.to_owned();
+        self.call(move |backend| parts::delete(backend, &user))
+    }
+
+    /// Reads the profile-independent probe entry: `None` and any stored value both mean the
+    /// store answers; only a store that cannot be used is an error.
+    fn probe(&self) -> StoreResult<()> {
+        self.call(|backend| backend.get("#probe").map(drop))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,147 @@
+//! Where pointauth keeps its files, worked out from values settings hands over (never from
+//! the environment directly), and the table of those files for the docs.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// pointauth's two directories.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Paths {
+    /// The file store's secrets: one 0600 file per profile.
+    pub(crate) data: PathBuf,
+    /// Non-secret metadata and the per-profile locks.
+    pub(crate) state: PathBuf,
+}
+
+/// What the directories are derived from, as settings read it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DirSources {
+    pub(crate) xdg_data_home: Option<PathBuf>,
+    pub(crate) xdg_state_home: Option<PathBuf>,
+    /// `$HOME`, or the passwd entry's home directory.
+    pub(crate) home: Option<PathBuf>,
+}
+
+/// A file pointauth keeps, for the docs.
+#[derive(Clone, Copy, Debug)]
+pub struct File {
+    pub path: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The files pointauth keeps: README, `--help` and the man pages show this table.
+pub const FILES: &[File] = &[
+    File {
+        path: "$XDG_DATA_HOME/pointauth/<profile>.json",
+        meaning: "The session of a profile in the file store: the access token, the refresh token \
+                  and their expiries. Mode 0600 in a 0700 directory, replaced atomically; refused \
+                  when group or others can access it. $XDG_DATA_HOME defaults to ~/.local/share.",
+    },
+    File {
+        path: "$XDG_STATE_HOME/pointauth/profiles/<profile>.json",
+        meaning: "The profile's metadata, which is not secret: the remembered base URL and \
+                  username, and which store holds the session. $XDG_STATE_HOME defaults to \
+                  ~/.local/state.",
+    },
+    File {
+        path: "$XDG_STATE_HOME/pointauth/locks/<profile>.lock",
+        meaning: "Held while a process refreshes or signs in, so that only one does at a time.",
+    },
+];
+
+/// Where the keyring store keeps a session, for the docs.
+pub const KEYRING_ENTRY: &str = "In the keyring store, the session is the OS credential store's \
+    entry with service pointauth and the profile's name as user. Where the platform caps an \
+    entry's size (as Windows does, at 2560 bytes), the session is split into entries named \
+    NAME#G.1, NAME#G.2 and so on (NAME the profile's name, G counting the writes), and the \
+    entry NAME holds their checksummed list. The password is never stored.";
+
+/// Where the files are on the other platforms, for the docs.
+pub const OTHER_PLATFORMS: &str = "On macOS all three files are under ~/Library/Application \
+    Support/pointauth/, on Windows under %APPDATA%\\pointauth\\data\\.";
+
+const APP: &str = "pointauth";
+
+impl Paths {
+    /// Linux and other Unix: `$XDG_DATA_HOME/pointauth` and `$XDG_STATE_HOME/pointauth` when
+    /// set to absolute paths, else under `~/.local/share` and `~/.local/state`. An XDG
+    /// variable is enough on its own: no HOME or passwd entry is needed for what it names.
+    #[cfg(not(any(target_os = "macos", target_os = "windows")))]
+    pub(crate) fn discover(sources: &DirSources) -> Result<Paths> {
+        let absolute = |path: &Option<PathBuf>| path.clone().filter(|p| p.is_absolute());
+        let home = absolute(&sources.home);
+        let under_home = |rest: &str| home.as_ref().map(|home| home.join(rest));
+        let data = absolute(&sources.xdg_data_home).or_else(|| under_home(".local/share"));
+        let state = absolute(&sources.xdg_state_home).or_else(|| under_home(".local/state"));
+        match (data, state) {
+            (Some(data), Some(state)) => Ok(Paths {
+                data: data.join(APP),
+                state: state.join(APP),
+            }),
+            _ => Err(no_home()),
+        }
+    }
+
+    /// macOS and Windows: the platform's per-user application directory.
+    #[cfg(any(target_os = "macos", target_os = "windows"))]
+    pub(crate) fn discover(_sources: &DirSources) -> Result<Paths> {
+        let dirs = directories::ProjectDirs::from("", "", APP).ok_or_else(no_home)?;
+        let data = dirs.data_dir().to_path_buf();
+        let state = dirs
+            .state_dir()
+            .map_or_else(|| data.clone(), std::path::Path::to_path_buf);
+        Ok(Paths { data, state })
+    }
+
+    pub(crate) fn meta_dir(&self) -> PathBuf {
+        self.state.join("profiles")
+    }
+
+    pub(crate) fn lock_dir(&self) -> PathBuf {
+        self.state.join("locks")
+    }
+}
+
+fn no_home() -> Error {
+    Error::internal("cannot find a directory for pointauth's files: HOME is not set").hint(
+        "set HOME, or XDG_DATA_HOME and XDG_STATE_HOME, to directories pointauth may write to",
+    )
+}
+
+#[cfg(all(test, not(any(target_os = "macos", target_os = "windows"))))]
+mod tests {
+    use super::*;
+
+    fn sources(data: Option<&str>, state: Option<&str>, home: Option<&str>) -> DirSources {
+        DirSources {
+            xdg_data_home: data.map(PathBuf::from),
+            xdg_state_home: state.map(PathBuf::from),
+            home: home.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn xdg_directories_win_and_need_no_home() {
+        let paths = Paths::discover(&sources(Some("/d"), Some("/s"), None)).unwrap();
+        assert_eq!(paths.data, PathBuf::from("/d/pointauth"));
+        assert_eq!(paths.state, PathBuf::from("/s/pointauth"));
+        assert_eq!(paths.lock_dir(), PathBuf::from("/s/pointauth/locks"));
+    }
+
+    #[test]
+    fn home_gives_the_xdg_defaults_and_relative_xdg_values_are_ignored() {
+        let paths = Paths::discover(&sources(Some("rel"), None, Some("/h"))).unwrap();
+        assert_eq!(paths.data, PathBuf::from("/h/.local/share/pointauth"));
+        assert_eq!(paths.state, PathBuf::from("/h/.local/state/pointauth"));
+    }
+
+    #[test]
+    fn without_home_or_xdg_there_is_no_place_and_the_hint_names_the_variables() {
+        let err = Paths::discover(&sources(Some("/d"), None, None)).unwrap_err();
+        assert!(
+            err.hint_text().unwrap().contains("XDG_STATE_HOME"),
+            "{err:?}"
+        );
+    }
+}
