@@ -3,7 +3,7 @@
 //! Runs the local stand-in of the pointservices auth service until killed, for
 //! trying pointauth offline.
 
-#[path = "../tests/support/stand_in.rs"]
+#[path = "../tests/support/stand_in/mod.rs"]
 mod stand_in;
 
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! Tests of the pointservices stand-in itself, over raw HTTP/1.1 on std TcpStream.
 
-#[path = "support/stand_in.rs"]
+#[path = "support/stand_in/mod.rs"]
 mod stand_in;
 
 use std::io::{Read, Write};
