@@ -410,3 +410,37 @@ fn make_jwt_round_trips_claims() {
     assert_eq!(jwt_payload(&token), claims);
     assert_eq!(stand_in::b64url(b"\xff\xfe"), "__4");
 }
+
+#[test]
+fn a_handler_panic_is_reported_when_the_server_is_dropped() {
+    let server = StandIn::start();
+    server.panic_on_next_request();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /whoami?secret=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "a panicking handler answers nothing");
+    // The other handlers are unaffected.
+    assert_eq!(
+        sign_in(&server, DEFAULT_USERNAME, DEFAULT_PASSWORD).status,
+        200
+    );
+
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(server)));
+    let payload = dropped.expect_err("dropping a server whose handler panicked panics");
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("a formatted panic message");
+    assert!(
+        message.contains("1 handler thread(s) panicked"),
+        "{message}"
+    );
+    assert!(message.contains("(GET /whoami)"), "{message}");
+    assert!(message.contains("panic_on_next_request"), "{message}");
+    assert!(!message.contains("secret"), "no query string: {message}");
+}

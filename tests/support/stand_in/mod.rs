@@ -21,12 +21,13 @@ mod http;
 mod serve;
 mod service;
 
+use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -47,6 +48,9 @@ pub const DEFAULT_PASSWORD: &str = "correct horse battery staple";
 pub const PROJECT_ID: &str = "pointservices-standin";
 /// Largest request body accepted; bigger ones get 413.
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The longest Drop waits for connection handlers to finish after shutting their sockets.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One request as the stand-in saw it. `path` is the request target as sent
 /// (including any query string). Requests cut off mid-headers or mid-body are
@@ -88,17 +92,62 @@ struct Shared {
     total: AtomicUsize,
     sign_ins: AtomicUsize,
     refreshes: AtomicUsize,
+    /// Test-only: the next request's handler panics (see `panic_on_next_request`).
+    panic_next: AtomicBool,
+    /// What every panicked handler was doing, and its message; Drop reports them.
+    panics: Mutex<Vec<String>>,
+    /// A copy of every open connection's socket, by connection number.
+    conns: Mutex<HashMap<u64, TcpStream>>,
+    next_conn: AtomicU64,
+    /// Handler threads not yet joined.
+    handlers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// A lock that a panicked holder did not leave unusable: the panic itself is reported on
+/// drop, and the data behind the lock is still good for the rest of the test.
+fn relock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A handler that panicked while holding the lock is reported on drop; the state
-        // itself is still usable for the rest of the test.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        relock(&self.state)
+    }
+
+    fn conns(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
+        relock(&self.conns)
+    }
+
+    fn record_panic(&self, what: String) {
+        relock(&self.panics).push(what);
+    }
+
+    /// Keep a handler's thread for Drop to join, reaping (and checking) those already done.
+    fn track(&self, handle: JoinHandle<()>) {
+        let mut handlers = relock(&self.handlers);
+        let (done, running): (Vec<_>, Vec<_>) =
+            handlers.drain(..).partition(JoinHandle::is_finished);
+        *handlers = running;
+        handlers.push(handle);
+        drop(handlers);
+        for handle in done {
+            self.join(handle, "a connection handler");
+        }
+    }
+
+    /// Join a thread, recording a panic that escaped it.
+    fn join(&self, handle: JoinHandle<()>, what: &str) {
+        if let Err(payload) = handle.join() {
+            let message = serve::panic_message(payload.as_ref());
+            self.record_panic(format!("{what}: {message}"));
+        }
     }
 }
 
-/// The running server. Dropping it stops accepting new connections.
+/// The running server. Dropping it stops it: no new connections, every open one shut down and
+/// its handler joined (hangs, stalls and slow bodies are cut short). If any handler panicked,
+/// the drop then panics with what each was serving and its message (unless the thread is
+/// already panicking), so a bug in the stand-in cannot pass a test silently.
 pub struct StandIn {
     shared: Arc<Shared>,
     port: u16,
@@ -126,6 +175,11 @@ impl StandIn {
             total: AtomicUsize::new(0),
             sign_ins: AtomicUsize::new(0),
             refreshes: AtomicUsize::new(0),
+            panic_next: AtomicBool::new(false),
+            panics: Mutex::new(Vec::new()),
+            conns: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            handlers: Mutex::new(Vec::new()),
         });
         let accept_shared = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -210,6 +264,13 @@ impl StandIn {
         self.state().service.issued.clone()
     }
 
+    /// Test-only (the stand-in's own selftest): the handler of the next request panics once
+    /// it has read the request line, as a stand-in bug would.
+    #[doc(hidden)]
+    pub fn panic_on_next_request(&self) {
+        self.shared.panic_next.store(true, Ordering::SeqCst);
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.shared.lock()
     }
@@ -217,13 +278,38 @@ impl StandIn {
 
 impl Drop for StandIn {
     fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
+        let shared = &self.shared;
+        shared.stop.store(true, Ordering::SeqCst);
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         // Wake the blocked accept() so the loop sees the flag and drops the listener.
         if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
             && let Some(handle) = self.accept.take()
         {
-            let _ = handle.join();
+            shared.join(handle, "the accept loop");
+        }
+        // Unblock every handler still reading or writing, then wait for them all (bounded,
+        // in case a platform does not wake a blocked call on shutdown).
+        for stream in shared.conns().values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        let handlers: Vec<_> = relock(&shared.handlers).drain(..).collect();
+        let deadline = Instant::now() + JOIN_TIMEOUT;
+        for handle in handlers {
+            while !handle.is_finished() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(5));
+            }
+            if handle.is_finished() {
+                shared.join(handle, "a connection handler");
+            }
+        }
+        let panics = relock(&shared.panics).clone();
+        if !panics.is_empty() && !thread::panicking() {
+            panic!(
+                "stand-in at {}: {} handler thread(s) panicked (a bug in the stand-in):\n  {}",
+                self.base_url(),
+                panics.len(),
+                panics.join("\n  ")
+            );
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The accept loop and one thread per connection: read a request, count and record it, pick
 //! its answer (a scripted fault, an auth endpoint, or a protected resource) and write it.
 
+use std::any::Any;
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -21,15 +23,66 @@ pub(super) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
-        match conn {
-            Ok(stream) => {
-                let conn_shared = Arc::clone(&shared);
-                let _ = thread::Builder::new()
-                    .name("stand-in-conn".into())
-                    .spawn(move || handle_connection(&conn_shared, stream));
+        let stream = match conn {
+            Ok(stream) => stream,
+            Err(_) => {
+                thread::sleep(Duration::from_millis(10));
+                continue;
             }
-            Err(_) => thread::sleep(Duration::from_millis(10)),
+        };
+        let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+        // The registry's copy of the socket lets Drop shut every connection down, and keeps the
+        // socket open until a panicking handler's panic is recorded, so a client never sees the
+        // connection end before the panic is known.
+        if let Ok(copy) = stream.try_clone() {
+            shared.conns().insert(id, copy);
         }
+        let conn_shared = Arc::clone(&shared);
+        let spawned = thread::Builder::new()
+            .name(format!("stand-in-conn-{id}"))
+            .spawn(move || run_handler(&conn_shared, id, stream));
+        match spawned {
+            Ok(handle) => shared.track(handle),
+            Err(_) => {
+                shared.conns().remove(&id);
+            }
+        }
+    }
+}
+
+/// One connection's handler, with any panic recorded (for Drop to report) instead of lost.
+fn run_handler(shared: &Shared, id: u64, stream: TcpStream) {
+    let mut what = String::from("before the request line");
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        handle_connection(shared, stream, &mut what);
+    }));
+    if let Err(payload) = result {
+        let message = panic_message(payload.as_ref());
+        shared.record_panic(format!("connection #{id} ({what}): {message}"));
+    }
+    shared.conns().remove(&id);
+}
+
+/// The text of a panic payload (`panic!` with a literal or a format string).
+pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic with a non-string payload)".to_string()
+    }
+}
+
+/// Sleep `d`, or less if the StandIn is dropped meanwhile.
+fn sleep_unless_stopped(shared: &Shared, d: Duration) {
+    let until = Instant::now() + d;
+    while !shared.stop.load(Ordering::SeqCst) {
+        let now = Instant::now();
+        if now >= until {
+            break;
+        }
+        thread::sleep((until - now).min(Duration::from_millis(20)));
     }
 }
 
@@ -52,7 +105,7 @@ impl From<Framing> for Action {
     }
 }
 
-fn handle_connection(shared: &Shared, stream: TcpStream) {
+fn handle_connection(shared: &Shared, stream: TcpStream, what: &mut String) {
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_nodelay(true);
@@ -61,21 +114,11 @@ fn handle_connection(shared: &Shared, stream: TcpStream) {
     };
     let mut reader = BufReader::new(read_half);
     let mut out = stream;
-    let written = match serve(shared, &mut reader, &mut out) {
+    let written = match serve(shared, &mut reader, &mut out, what) {
         Action::Respond(resp) => http::write_response(&mut out, &resp),
         Action::Raw(bytes) => out.write_all(&bytes),
         Action::Huge(n) => http::write_huge(&mut out, n),
-        Action::Hang(d) => {
-            let until = Instant::now() + d;
-            while !shared.stop.load(Ordering::SeqCst) {
-                let now = Instant::now();
-                if now >= until {
-                    break;
-                }
-                thread::sleep((until - now).min(Duration::from_millis(20)));
-            }
-            return;
-        }
+        Action::Hang(d) => return sleep_unless_stopped(shared, d),
         Action::Close | Action::Silent => return,
     };
     if written.is_ok() {
@@ -83,7 +126,12 @@ fn handle_connection(shared: &Shared, stream: TcpStream) {
     }
 }
 
-fn serve(shared: &Shared, reader: &mut BufReader<TcpStream>, out: &mut TcpStream) -> Action {
+fn serve(
+    shared: &Shared,
+    reader: &mut BufReader<TcpStream>,
+    out: &mut TcpStream,
+    what: &mut String,
+) -> Action {
     let (method, target) = match http::read_request_line(reader) {
         Ok(line) => line,
         Err(framing) => return framing.into(),
@@ -95,6 +143,10 @@ fn serve(shared: &Shared, reader: &mut BufReader<TcpStream>, out: &mut TcpStream
         body: Vec::new(),
     };
     let path = rec.path.split('?').next().unwrap_or("").to_string();
+    *what = format!("{} {path}", rec.method);
+    if shared.panic_next.swap(false, Ordering::SeqCst) {
+        panic!("stand-in: a panic asked for by panic_on_next_request()");
+    }
     shared.total.fetch_add(1, Ordering::SeqCst);
     let endpoint = Endpoint::of_path(&path);
     match endpoint {
@@ -110,9 +162,7 @@ fn serve(shared: &Shared, reader: &mut BufReader<TcpStream>, out: &mut TcpStream
     }
 
     let delay = shared.lock().delay;
-    if !delay.is_zero() {
-        thread::sleep(delay);
-    }
+    sleep_unless_stopped(shared, delay);
 
     if path == WHOAMI_PATH {
         return whoami(shared, &rec);
