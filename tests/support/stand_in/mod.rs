@@ -7,15 +7,49 @@
 //! dropped connections, huge bodies, patched answers). Used by `cargo run --example stand-in`
 //! for trying pointauth offline and by the integration tests.
 //!
-//! Only std, serde_json and base64. Each connection gets one request and one answer
-//! (`Connection: close`), on its own thread. The parts:
+//! Every path but the two auth endpoints is an API that needs `Authorization: Bearer <token>`
+//! with a *live* access token: one this server issued, within its lifetime by the stand-in's
+//! clock, and not rejected by `reject_access_tokens_once` / `reject_all_access_tokens`.
+//! Anything else gets 401 with `WWW-Authenticate: Bearer…` and a Firebase-style
+//! `UNAUTHENTICATED : …` error. The routes (any method; HEAD answers headers only):
+//!
+//! - `/whoami`: `{"email", "user_id"}` of the token's user.
+//! - `/echo`, `/echo/…`: the request as received, as JSON: `method`, `path`, `query` (raw, or
+//!   null), `headers` (lower-cased names; `authorization` shown as
+//!   `Bearer [live token of USER]`), `body` (a string, or `{"base64": …}` if not UTF-8; the
+//!   first `MAX_BODY` bytes), `json` (the body parsed, or null), `body_len`, `body_truncated`
+//!   and `body_fnv1a` (hex FNV-1a of the whole body). No token issued here is ever echoed:
+//!   each is replaced by `[token]` (use `requests()` to see what was really sent).
+//! - `/status/NNN[?retry_after=S]`: status NNN (200..599); `{"status": NNN}` for 2xx (no body
+//!   for 204), else `{"error": {"code": NNN, "message": "STATUS_NNN : chosen by the client"}}`;
+//!   `Retry-After: S` when asked.
+//! - `/redirect?to=TARGET[&status=302]`: `Location: TARGET` (relative or absolute), status 301,
+//!   302 (default), 303, 307 or 308. `/redirect/N[?query]`: a chain `/redirect/N-1` … `/redirect/0`
+//!   → `/echo`, each hop keeping the query. `redirect_count()` counts the hops answered.
+//! - `/large?bytes=N`: 200 `application/octet-stream`, exactly N bytes (`large_body_byte`),
+//!   Content-Length framed, written in 1 MiB blocks cut from one pre-filled buffer.
+//! - `/slow?bytes=N[&every_ms=100][&chunk=16]`: the same bytes, `chunk` at a time, a pause of
+//!   `every_ms` between chunks.
+//! - `/stall?after=N[&length=L]`: Content-Length L (default N + 1 MiB), N bytes, then nothing
+//!   with the connection left open until the StandIn is dropped.
+//!
+//! Any other path answers 404 without looking at the token. Request bodies of the auth
+//! endpoints are limited to `MAX_BODY` (413 beyond); API routes take any size, recording
+//! the first `MAX_BODY` bytes and the full length.
+//!
+//! Only std, serde_json, base64 (and libc for a TCP reset). Each connection gets one request
+//! and one answer (`Connection: close`), on its own thread. The parts:
 //!
 //! - `faults`: `Fault`, `Endpoint` and the scripted queues;
 //! - `http`: HTTP/1.1 framing (reading requests, writing answers);
-//! - `service`: users, grants, JWT issuing, sign-in and refresh;
+//! - `service`: users, grants, JWT issuing, sign-in and refresh, token liveness;
+//! - `api`: the API routes and the bearer-token check;
+//! - `bodies`: the generated bodies of `/large`, `/slow` and `/stall`;
 //! - `serve`: the accept loop and the per-connection handler that ties them together.
 #![allow(dead_code)]
 
+mod api;
+mod bodies;
 mod faults;
 mod http;
 mod serve;
@@ -27,13 +61,17 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
 // Not every crate that includes this module uses every re-export.
 #[allow(unused_imports)]
+pub use bodies::{LARGE_BLOCK, large_body_byte, large_body_checksum};
+#[allow(unused_imports)]
 pub use faults::{Endpoint, Fault};
+#[allow(unused_imports)]
+pub use http::{Fnv1a, fnv1a};
 #[allow(unused_imports)]
 pub use service::{b64url, make_jwt};
 
@@ -41,12 +79,15 @@ pub const SIGN_IN_PATH: &str = "/user-management-services-ws/oauth2/002/signInWi
 pub const REFRESH_PATH: &str = "/user-management-services-ws/oauth2/002/refreshIdToken";
 /// A protected demo resource: answers who the bearer token belongs to, or 401.
 pub const WHOAMI_PATH: &str = "/whoami";
+/// The API route that answers the request it received (see the module docs).
+pub const ECHO_PATH: &str = "/echo";
 pub const DEFAULT_USERNAME: &str = "alice@example.com";
 pub const DEFAULT_PASSWORD: &str = "correct horse battery staple";
 
 /// Firebase project id the stand-in's tokens claim to come from.
 pub const PROJECT_ID: &str = "pointservices-standin";
-/// Largest request body accepted; bigger ones get 413.
+/// Largest request body the auth endpoints accept (bigger ones get 413), and how much of
+/// an API request's body is recorded and echoed.
 pub const MAX_BODY: usize = 1024 * 1024;
 
 /// The longest Drop waits for connection handlers to finish after shutting their sockets.
@@ -60,7 +101,10 @@ pub struct Recorded {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The body, or its first `MAX_BODY` bytes when it was longer (API routes).
     pub body: Vec<u8>,
+    /// The length of the whole body as received.
+    pub body_len: u64,
 }
 
 impl Recorded {
@@ -84,6 +128,8 @@ struct State {
     faults: faults::FaultQueues,
     delay: Duration,
     requests: Vec<Recorded>,
+    /// Requests by path (without the query), counted when the request line arrives.
+    paths: HashMap<String, usize>,
 }
 
 struct Shared {
@@ -92,6 +138,11 @@ struct Shared {
     total: AtomicUsize,
     sign_ins: AtomicUsize,
     refreshes: AtomicUsize,
+    api_requests: AtomicUsize,
+    /// API requests answered 401 because the token was not live.
+    unauthorized: AtomicUsize,
+    /// Redirects answered by `/redirect` and `/redirect/N`.
+    redirects: AtomicUsize,
     /// Test-only: the next request's handler panics (see `panic_on_next_request`).
     panic_next: AtomicBool,
     /// What every panicked handler was doing, and its message; Drop reports them.
@@ -116,6 +167,38 @@ impl Shared {
 
     fn conns(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
         relock(&self.conns)
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Sleep `d`, or less if the StandIn is dropped meanwhile.
+    fn sleep(&self, d: Duration) {
+        let until = Instant::now() + d;
+        while !self.stopping() {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            thread::sleep((until - now).min(Duration::from_millis(20)));
+        }
+    }
+
+    /// Count a request whose request line just arrived.
+    fn count(&self, target: faults::Target, path: &str) {
+        self.total.fetch_add(1, Ordering::SeqCst);
+        let counter = match target {
+            faults::Target::SignIn => &self.sign_ins,
+            faults::Target::Refresh => &self.refreshes,
+            faults::Target::Api => &self.api_requests,
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+        *self.lock().paths.entry(path.to_string()).or_default() += 1;
+    }
+
+    fn record(&self, rec: Recorded) {
+        self.lock().requests.push(rec);
     }
 
     fn record_panic(&self, what: String) {
@@ -170,11 +253,15 @@ impl StandIn {
                 faults: faults::FaultQueues::default(),
                 delay: Duration::ZERO,
                 requests: Vec::new(),
+                paths: HashMap::new(),
             }),
             stop: AtomicBool::new(false),
             total: AtomicUsize::new(0),
             sign_ins: AtomicUsize::new(0),
             refreshes: AtomicUsize::new(0),
+            api_requests: AtomicUsize::new(0),
+            unauthorized: AtomicUsize::new(0),
+            redirects: AtomicUsize::new(0),
             panic_next: AtomicBool::new(false),
             panics: Mutex::new(Vec::new()),
             conns: Mutex::new(HashMap::new()),
@@ -213,7 +300,13 @@ impl StandIn {
 
     /// Queue a scripted answer for the next request to `endpoint`.
     pub fn script(&self, endpoint: Endpoint, fault: Fault) {
-        self.state().faults.push(endpoint, fault);
+        self.state().faults.push(endpoint.into(), fault);
+    }
+
+    /// Queue a scripted answer for the next request to any API path (every path but the two
+    /// auth endpoints), taken before its token is checked.
+    pub fn script_api(&self, fault: Fault) {
+        self.state().faults.push(faults::Target::Api, fault);
     }
 
     /// Sleep this long before answering every request (faulted ones too).
@@ -239,6 +332,32 @@ impl StandIn {
         self.state().service.revoke_all_refresh_tokens();
     }
 
+    /// Every access token issued so far is rejected (401) from now on, as after a
+    /// revocation; tokens issued later are not affected.
+    pub fn reject_access_tokens_once(&self) {
+        self.state().service.revoke_access_tokens();
+    }
+
+    /// While true, every API request gets 401, whatever its token.
+    pub fn reject_all_access_tokens(&self, reject: bool) {
+        self.state().service.reject_all = reject;
+    }
+
+    /// Whether `token` is a live access token right now: issued here, within its lifetime,
+    /// and not rejected. (Refresh tokens are not access tokens: false.)
+    pub fn is_live(&self, token: &str) -> bool {
+        matches!(
+            self.state().service.check(token),
+            service::TokenCheck::Live(_)
+        )
+    }
+
+    /// When an access token issued here stops being live by the clock: `expires_in` seconds
+    /// after it was issued, to the millisecond (its JWT `exp` is rounded down to the second).
+    pub fn access_token_expiry(&self, token: &str) -> Option<SystemTime> {
+        self.state().service.expiry(token)
+    }
+
     /// Requests that reached the sign-in path (any method, incl. faulted/failed ones).
     pub fn sign_in_count(&self) -> usize {
         self.shared.sign_ins.load(Ordering::SeqCst)
@@ -252,6 +371,28 @@ impl StandIn {
     /// All requests with a parseable request line, any path.
     pub fn request_count(&self) -> usize {
         self.shared.total.load(Ordering::SeqCst)
+    }
+
+    /// Requests for any path but the two auth endpoints (any method, incl. faulted/failed
+    /// ones and 404s).
+    pub fn api_request_count(&self) -> usize {
+        self.shared.api_requests.load(Ordering::SeqCst)
+    }
+
+    /// API requests answered 401 because their token was missing or not live (not counting
+    /// `/status/401` or scripted faults).
+    pub fn unauthorized_count(&self) -> usize {
+        self.shared.unauthorized.load(Ordering::SeqCst)
+    }
+
+    /// Redirects answered by `/redirect` and every hop of `/redirect/N`.
+    pub fn redirect_count(&self) -> usize {
+        self.shared.redirects.load(Ordering::SeqCst)
+    }
+
+    /// Requests whose path (without the query) is `path`, counted as the request line arrives.
+    pub fn path_count(&self, path: &str) -> usize {
+        self.state().paths.get(path).copied().unwrap_or(0)
     }
 
     /// Every recorded request, in order of arrival of their end.

@@ -1,5 +1,6 @@
 //! The accept loop and one thread per connection: read a request, count and record it, pick
-//! its answer (a scripted fault, an auth endpoint, or a protected resource) and write it.
+//! its answer (a scripted fault, an auth endpoint, or an API route), write it, and record any
+//! panic of the handler for the drop to report.
 
 use std::any::Any;
 use std::io::{BufReader, Write};
@@ -8,19 +9,20 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::faults::{Endpoint, Fault};
-use super::http::{self, Framing, Response, json_error, json_response};
-use super::{Recorded, Shared, WHOAMI_PATH};
+use super::bodies::{self, Stream};
+use super::faults::{Fault, Target};
+use super::http::{self, BodyLimit, Framing, Response, json_error, json_response};
+use super::{Recorded, Shared, api};
 
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(super) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     for conn in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
+        if shared.stopping() {
             break;
         }
         let stream = match conn {
@@ -50,13 +52,26 @@ pub(super) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// What the handler knows of its request, for a panic message.
+#[derive(Default)]
+struct Exchange {
+    method: String,
+    /// Without the query string, which may carry secrets.
+    path: String,
+}
+
 /// One connection's handler, with any panic recorded (for Drop to report) instead of lost.
 fn run_handler(shared: &Shared, id: u64, stream: TcpStream) {
-    let mut what = String::from("before the request line");
+    let mut ex = Exchange::default();
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        handle_connection(shared, stream, &mut what);
+        handle_connection(shared, stream, &mut ex);
     }));
     if let Err(payload) = result {
+        let what = if ex.method.is_empty() {
+            "before the request line".to_string()
+        } else {
+            format!("{} {}", ex.method, ex.path)
+        };
         let message = panic_message(payload.as_ref());
         shared.record_panic(format!("connection #{id} ({what}): {message}"));
     }
@@ -74,25 +89,15 @@ pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Sleep `d`, or less if the StandIn is dropped meanwhile.
-fn sleep_unless_stopped(shared: &Shared, d: Duration) {
-    let until = Instant::now() + d;
-    while !shared.stop.load(Ordering::SeqCst) {
-        let now = Instant::now();
-        if now >= until {
-            break;
-        }
-        thread::sleep((until - now).min(Duration::from_millis(20)));
-    }
-}
-
 /// What to do with the connection once the request is read.
-enum Action {
+pub(super) enum Action {
     Respond(Response),
     Raw(Vec<u8>),
     Close,
+    Reset,
     Hang(Duration),
     Huge(usize),
+    Stream(Stream),
     Silent,
 }
 
@@ -105,7 +110,7 @@ impl From<Framing> for Action {
     }
 }
 
-fn handle_connection(shared: &Shared, stream: TcpStream, what: &mut String) {
+fn handle_connection(shared: &Shared, stream: TcpStream, ex: &mut Exchange) {
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_nodelay(true);
@@ -114,11 +119,15 @@ fn handle_connection(shared: &Shared, stream: TcpStream, what: &mut String) {
     };
     let mut reader = BufReader::new(read_half);
     let mut out = stream;
-    let written = match serve(shared, &mut reader, &mut out, what) {
-        Action::Respond(resp) => http::write_response(&mut out, &resp),
+    let action = serve(shared, &mut reader, &mut out, ex);
+    let head_only = ex.method == "HEAD";
+    let written = match action {
+        Action::Respond(resp) => http::write_response(&mut out, &resp, head_only),
         Action::Raw(bytes) => out.write_all(&bytes),
         Action::Huge(n) => http::write_huge(&mut out, n),
-        Action::Hang(d) => return sleep_unless_stopped(shared, d),
+        Action::Stream(body) => bodies::write_stream(&mut out, shared, &body, head_only).map(drop),
+        Action::Hang(d) => return shared.sleep(d),
+        Action::Reset => return http::reset_on_close(&out),
         Action::Close | Action::Silent => return,
     };
     if written.is_ok() {
@@ -130,7 +139,7 @@ fn serve(
     shared: &Shared,
     reader: &mut BufReader<TcpStream>,
     out: &mut TcpStream,
-    what: &mut String,
+    ex: &mut Exchange,
 ) -> Action {
     let (method, target) = match http::read_request_line(reader) {
         Ok(line) => line,
@@ -141,37 +150,40 @@ fn serve(
         path: target,
         headers: Vec::new(),
         body: Vec::new(),
+        body_len: 0,
     };
-    let path = rec.path.split('?').next().unwrap_or("").to_string();
-    *what = format!("{} {path}", rec.method);
+    let path = api::split_target(&rec.path).0.to_string();
+    ex.method = rec.method.clone();
+    ex.path = path.clone();
     if shared.panic_next.swap(false, Ordering::SeqCst) {
         panic!("stand-in: a panic asked for by panic_on_next_request()");
     }
-    shared.total.fetch_add(1, Ordering::SeqCst);
-    let endpoint = Endpoint::of_path(&path);
-    match endpoint {
-        Some(Endpoint::SignIn) => shared.sign_ins.fetch_add(1, Ordering::SeqCst),
-        Some(Endpoint::Refresh) => shared.refreshes.fetch_add(1, Ordering::SeqCst),
-        None => 0,
-    };
+    let target = Target::of_path(&path);
+    shared.count(target, &path);
 
-    let framing = http::read_head_and_body(reader, out, &mut rec);
-    shared.lock().requests.push(rec.clone());
-    if let Err(framing) = framing {
+    if let Err(framing) = http::read_head(reader, &mut rec) {
+        shared.record(rec);
         return framing.into();
     }
-
-    let delay = shared.lock().delay;
-    sleep_unless_stopped(shared, delay);
-
-    if path == WHOAMI_PATH {
-        return whoami(shared, &rec);
+    if shared.lock().faults.pop_before_body(target).is_some() {
+        shared.record(rec);
+        return Action::Reset;
     }
-    let Some(endpoint) = endpoint else {
-        return Action::Respond(json_error(404, &format!("NOT_FOUND : no such path {path}")));
+    let limit = match target {
+        Target::Api => BodyLimit::KeepFirst,
+        Target::SignIn | Target::Refresh => BodyLimit::Refuse,
+    };
+    let body = http::read_body(reader, out, &mut rec, limit);
+    shared.record(rec.clone());
+    let body_hash = match body {
+        Ok(hash) => hash,
+        Err(framing) => return framing.into(),
     };
 
-    let fault = shared.lock().faults.pop(endpoint);
+    let delay = shared.lock().delay;
+    shared.sleep(delay);
+
+    let fault = shared.lock().faults.pop(target);
     let mut patch = None;
     match fault {
         None => {}
@@ -188,11 +200,25 @@ fn serve(
         }
         Some(Fault::Raw(bytes)) => return Action::Raw(bytes),
         Some(Fault::Close) => return Action::Close,
+        // A reset-before-body fault that another request overtook acts after the body.
+        Some(Fault::Reset | Fault::ResetBeforeBody) => return Action::Reset,
         Some(Fault::Hang(d)) => return Action::Hang(d),
         Some(Fault::HugeBody(n)) => return Action::Huge(n),
         Some(Fault::Patch(v)) => patch = Some(v),
     }
 
+    let action = match target {
+        Target::SignIn | Target::Refresh => auth(shared, target, &rec),
+        Target::Api => api::answer(shared, &rec, body_hash),
+    };
+    match (action, patch) {
+        (Action::Respond(resp), Some(patch)) => Action::Respond(patched(resp, patch)),
+        (action, _) => action,
+    }
+}
+
+/// `signInWithPassword` or `refreshIdToken`: POST with a JSON object, answered by the service.
+fn auth(shared: &Shared, target: Target, rec: &Recorded) -> Action {
     if rec.method != "POST" {
         let mut resp = json_error(405, "METHOD_NOT_ALLOWED");
         resp.headers.push(("Allow".into(), "POST".into()));
@@ -205,49 +231,39 @@ fn serve(
     };
     let result = {
         let mut st = shared.lock();
-        match endpoint {
-            Endpoint::SignIn => st.service.sign_in(&obj),
-            Endpoint::Refresh => st.service.refresh(&obj),
+        match target {
+            Target::SignIn => st.service.sign_in(&obj),
+            _ => st.service.refresh(&obj),
         }
     };
     match result {
-        Ok(mut body) => {
-            let body = match patch {
-                Some(Value::Object(p)) => {
-                    for (k, v) in p {
-                        if v.is_null() {
-                            body.remove(&k);
-                        } else {
-                            body.insert(k, v);
-                        }
-                    }
-                    Value::Object(body)
-                }
-                Some(other) => other,
-                None => Value::Object(body),
-            };
-            Action::Respond(json_response(200, &body))
-        }
+        Ok(body) => Action::Respond(json_response(200, &Value::Object(body))),
         Err(message) => Action::Respond(json_error(400, &message)),
     }
 }
 
-/// The demo resource: a bearer token this server issued and that has not expired gets the
-/// user's identity; anything else gets 401.
-fn whoami(shared: &Shared, rec: &Recorded) -> Action {
-    let token = rec
-        .header("authorization")
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    let claims = token.and_then(|t| shared.lock().service.live_claims(t));
-    match claims {
-        Some(claims) => Action::Respond(json_response(
-            200,
-            &json!({"email": claims["email"], "user_id": claims["user_id"]}),
-        )),
-        None => Action::Respond(json_error(
-            401,
-            "UNAUTHENTICATED : a valid bearer token is required",
-        )),
+/// A success with a JSON body, with `patch` merged over it (an object: its keys set, or removed
+/// where null) or in place of it (anything else). Other answers as they are.
+fn patched(mut resp: Response, patch: Value) -> Response {
+    if !(200..300).contains(&resp.status) {
+        return resp;
     }
+    let Ok(body) = serde_json::from_slice::<Value>(&resp.body) else {
+        return resp;
+    };
+    let body = match (body, patch) {
+        (Value::Object(mut body), Value::Object(patch)) => {
+            for (k, v) in patch {
+                if v.is_null() {
+                    body.remove(&k);
+                } else {
+                    body.insert(k, v);
+                }
+            }
+            Value::Object(body)
+        }
+        (_, other) => other,
+    };
+    resp.body = body.to_string().into_bytes();
+    resp
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -124,6 +124,27 @@ struct Grant {
     revoked: bool,
 }
 
+/// An access token as issued: whose it is, its number, and when it stops being live.
+struct Access {
+    username: String,
+    jti: u64,
+    expires_at: SystemTime,
+}
+
+/// What the API routes make of a bearer token.
+pub(super) enum TokenCheck {
+    /// Issued here, not expired, not rejected: the user it belongs to.
+    Live(String),
+    /// Not an access token this server issued (forged, from elsewhere, or a refresh token).
+    Unknown,
+    /// Past its lifetime by the stand-in's clock.
+    Expired,
+    /// Issued before the last `reject_access_tokens_once`.
+    Revoked,
+    /// `reject_all_access_tokens(true)` is in force.
+    AllRejected,
+}
+
 /// Accounts, grants and every token issued, with the knobs the tests turn.
 pub(super) struct Service {
     users: HashMap<String, User>,
@@ -131,6 +152,10 @@ pub(super) struct Service {
     pub(super) expires_in: Value,
     pub(super) rotate: bool,
     pub(super) issued: Vec<String>,
+    access: HashMap<String, Access>,
+    /// Access tokens numbered up to this one are revoked.
+    pub(super) revoked_through: u64,
+    pub(super) reject_all: bool,
     rng: Rng,
     jti: u64,
     kid: String,
@@ -147,6 +172,9 @@ impl Service {
             expires_in: json!(DEFAULT_LIFETIME),
             rotate: false,
             issued: Vec::new(),
+            access: HashMap::new(),
+            revoked_through: 0,
+            reject_all: false,
             rng,
             jti: 0,
             kid,
@@ -177,8 +205,17 @@ impl Service {
         }
     }
 
+    /// Revoke every access token issued so far (later ones are not affected).
+    pub(super) fn revoke_access_tokens(&mut self) {
+        self.revoked_through = self.jti;
+    }
+
     fn issue_access(&mut self, username: &str, auth_time: u64) -> String {
-        let iat = now_secs();
+        let now = SystemTime::now();
+        let iat = now
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         let lifetime = self.expires_in.as_u64().unwrap_or(DEFAULT_LIFETIME);
         self.jti += 1;
         let uid = user_id(username);
@@ -201,6 +238,17 @@ impl Service {
         let kid = self.kid.clone();
         let token = jwt_with(&kid, &claims, &mut self.rng);
         self.issued.push(token.clone());
+        self.access.insert(
+            token.clone(),
+            Access {
+                username: username.to_string(),
+                jti: self.jti,
+                // A lifetime past what SystemTime holds (the JWT's exp saturates): a century.
+                expires_at: now
+                    .checked_add(Duration::from_secs(lifetime))
+                    .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400)),
+            },
+        );
         token
     }
 
@@ -277,12 +325,25 @@ impl Service {
         Ok(self.success(access, refresh))
     }
 
-    /// The claims of `token` when this server issued it and its `exp` is still ahead.
-    pub(super) fn live_claims(&self, token: &str) -> Option<Value> {
-        if !self.issued.iter().any(|i| i == token) {
-            return None;
+    /// Whether `token` is a live access token, and if not, why not.
+    pub(super) fn check(&self, token: &str) -> TokenCheck {
+        let Some(access) = self.access.get(token) else {
+            return TokenCheck::Unknown;
+        };
+        if SystemTime::now() >= access.expires_at {
+            TokenCheck::Expired
+        } else if access.jti <= self.revoked_through {
+            TokenCheck::Revoked
+        } else if self.reject_all {
+            TokenCheck::AllRejected
+        } else {
+            TokenCheck::Live(access.username.clone())
         }
-        jwt_claims(token).filter(|c| c["exp"].as_u64().is_some_and(|exp| exp > now_secs()))
+    }
+
+    /// When an access token issued here stops being live by the clock.
+    pub(super) fn expiry(&self, token: &str) -> Option<SystemTime> {
+        self.access.get(token).map(|a| a.expires_at)
     }
 }
 
