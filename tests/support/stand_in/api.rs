@@ -103,36 +103,58 @@ pub(super) fn split_target(target: &str) -> (&str, Option<&str>) {
 /// The bearer token and its user when the token is live; else the 401 to answer. No message
 /// ever contains the token.
 fn authenticate(shared: &Shared, rec: &Recorded) -> Result<(String, String), Response> {
-    let unauthenticated = |detail: &str, challenge: &str| {
+    let unauthenticated = |detail: &str, challenge: &str, note: &str| {
         let mut resp = json_error(401, &format!("UNAUTHENTICATED : {detail}"));
         resp.headers
             .push(("WWW-Authenticate".into(), challenge.into()));
+        resp.note = Some(note.into());
         resp
     };
     let Some(value) = rec.header("authorization") else {
-        return Err(unauthenticated("a bearer token is required", "Bearer"));
+        return Err(unauthenticated(
+            "a bearer token is required",
+            "Bearer",
+            "no token",
+        ));
     };
-    let token = match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-        _ => {
-            return Err(unauthenticated(
-                "the Authorization header must be \"Bearer <access token>\"",
-                "Bearer",
-            ));
-        }
-    };
+    let (scheme, token) = value.split_once(char::is_whitespace).unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(unauthenticated(
+            "the Authorization header must be \"Bearer <access token>\"",
+            "Bearer",
+            "not a bearer token",
+        ));
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(unauthenticated(
+            "a bearer token is required",
+            "Bearer",
+            "no token",
+        ));
+    }
     let invalid = "Bearer error=\"invalid_token\"";
     match shared.lock().service.check(token) {
         TokenCheck::Live(user) => Ok((token.to_string(), user)),
         TokenCheck::Unknown => Err(unauthenticated(
             "the bearer token is not an access token issued by this service",
             invalid,
+            "unknown token",
         )),
-        TokenCheck::Expired => Err(unauthenticated("the access token has expired", invalid)),
-        TokenCheck::Revoked => Err(unauthenticated("the access token was revoked", invalid)),
+        TokenCheck::Expired => Err(unauthenticated(
+            "the access token has expired",
+            invalid,
+            "expired token",
+        )),
+        TokenCheck::Revoked => Err(unauthenticated(
+            "the access token was revoked",
+            invalid,
+            "revoked token",
+        )),
         TokenCheck::AllRejected => Err(unauthenticated(
             "the service rejects every access token for now",
             invalid,
+            "every token rejected",
         )),
     }
 }

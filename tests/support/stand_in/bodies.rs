@@ -62,7 +62,8 @@ pub(super) enum Stream {
         every: Duration,
         chunk: u64,
     },
-    /// The first `after` bytes, then nothing (the connection stays open) until the drop.
+    /// The first `after` bytes, then nothing (the connection stays open) until the drop
+    /// or until the client closes its end.
     Stall { length: u64, after: u64 },
 }
 
@@ -76,13 +77,26 @@ impl Stream {
     }
 }
 
-/// Write the answer (only its head for HEAD); how many body bytes went out.
+/// Write the answer (only its head for HEAD): how many body bytes went out, and whether
+/// writing failed (the client went away).
 pub(super) fn write_stream(
     out: &mut TcpStream,
     shared: &Shared,
     stream: &Stream,
     head_only: bool,
-) -> io::Result<u64> {
+) -> (u64, io::Result<()>) {
+    let mut sent = 0;
+    let result = write_all(out, shared, stream, head_only, &mut sent);
+    (sent, result)
+}
+
+fn write_all(
+    out: &mut TcpStream,
+    shared: &Shared,
+    stream: &Stream,
+    head_only: bool,
+    sent: &mut u64,
+) -> io::Result<()> {
     let headers = [
         ("Content-Type", "application/octet-stream".to_string()),
         ("Content-Length", stream.length().to_string()),
@@ -94,45 +108,45 @@ pub(super) fn write_stream(
     out.write_all(&http::head_bytes(200, &headers))?;
     out.flush()?;
     if head_only {
-        return Ok(0);
+        return Ok(());
     }
     match *stream {
-        Stream::Fast { length } => write_pattern(out, shared, 0, length),
+        Stream::Fast { length } => write_pattern(out, shared, sent, length),
         Stream::Paced {
             length,
             every,
             chunk,
         } => {
-            let mut sent = 0;
-            while sent < length && !shared.stopping() {
-                if sent > 0 {
+            while *sent < length && !shared.stopping() {
+                if *sent > 0 {
                     shared.sleep(every);
                 }
                 let end = sent.saturating_add(chunk.max(1)).min(length);
-                sent += write_pattern(out, shared, sent, end)?;
+                write_pattern(out, shared, sent, end)?;
                 out.flush()?;
             }
-            Ok(sent)
+            Ok(())
         }
         Stream::Stall { after, .. } => {
-            let sent = write_pattern(out, shared, 0, after)?;
+            write_pattern(out, shared, sent, after)?;
             out.flush()?;
-            while !shared.stopping() {
-                shared.sleep(Duration::from_secs(1));
+            // Until the drop, or until the client gives up (so the demo does not pile up
+            // threads for clients long gone).
+            while !shared.stopping() && !http::peer_closed(out) {
+                shared.sleep(Duration::from_millis(200));
             }
-            Ok(sent)
+            Ok(())
         }
     }
 }
 
-/// Bytes `from..to` of the pattern, a block (1 MiB) per write; stops early when the StandIn is
-/// dropped. How many were written.
-fn write_pattern(out: &mut TcpStream, shared: &Shared, from: u64, to: u64) -> io::Result<u64> {
-    let mut offset = from;
-    while offset < to && !shared.stopping() {
-        let piece = segment(offset, to);
+/// The pattern from `*sent` up to `to`, a block (1 MiB) per write, `*sent` kept up to date;
+/// stops early when the StandIn is dropped.
+fn write_pattern(out: &mut TcpStream, shared: &Shared, sent: &mut u64, to: u64) -> io::Result<()> {
+    while *sent < to && !shared.stopping() {
+        let piece = segment(*sent, to);
         out.write_all(piece)?;
-        offset += piece.len() as u64;
+        *sent += piece.len() as u64;
     }
-    Ok(offset - from)
+    Ok(())
 }

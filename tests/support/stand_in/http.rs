@@ -18,6 +18,8 @@ pub(super) struct Response {
     pub(super) status: u16,
     pub(super) headers: Vec<(String, String)>,
     pub(super) body: Vec<u8>,
+    /// For the request log: why this answer (never a secret).
+    pub(super) note: Option<String>,
 }
 
 /// Why a request could not be read: say nothing (the client went away), or answer this.
@@ -35,6 +37,7 @@ pub(super) fn json_response(status: u16, body: &Value) -> Response {
         status,
         headers: vec![("Cache-Control".into(), "no-store".into())],
         body: body.to_string().into_bytes(),
+        note: None,
     }
 }
 
@@ -402,6 +405,19 @@ pub(super) fn write_response(
     }
     out.write_all(&bytes)?;
     out.flush()
+}
+
+/// Whether the client has closed its end (or the connection is gone), without waiting.
+pub(super) fn peer_closed(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let closed = match stream.peek(&mut [0u8; 1]) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+    };
+    closed || stream.set_nonblocking(false).is_err()
 }
 
 /// Close the connection with a TCP reset instead of an orderly FIN, once the last copy of the

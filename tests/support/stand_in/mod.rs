@@ -31,7 +31,7 @@
 //! - `/slow?bytes=N[&every_ms=100][&chunk=16]`: the same bytes, `chunk` at a time, a pause of
 //!   `every_ms` between chunks.
 //! - `/stall?after=N[&length=L]`: Content-Length L (default N + 1 MiB), N bytes, then nothing
-//!   with the connection left open until the StandIn is dropped.
+//!   with the connection left open until the StandIn is dropped (or the client hangs up).
 //!
 //! Any other path answers 404 without looking at the token. Request bodies of the auth
 //! endpoints are limited to `MAX_BODY` (413 beyond); API routes take any size, recording
@@ -45,6 +45,7 @@
 //! - `service`: users, grants, JWT issuing, sign-in and refresh, token liveness;
 //! - `api`: the API routes and the bearer-token check;
 //! - `bodies`: the generated bodies of `/large`, `/slow` and `/stall`;
+//! - `log`: the request log that `on_request` hands a callback;
 //! - `serve`: the accept loop and the per-connection handler that ties them together.
 #![allow(dead_code)]
 
@@ -52,6 +53,7 @@ mod api;
 mod bodies;
 mod faults;
 mod http;
+mod log;
 mod serve;
 mod service;
 
@@ -72,6 +74,8 @@ pub use bodies::{LARGE_BLOCK, large_body_byte, large_body_checksum};
 pub use faults::{Endpoint, Fault};
 #[allow(unused_imports)]
 pub use http::{Fnv1a, fnv1a};
+#[allow(unused_imports)]
+pub use log::RequestLog;
 #[allow(unused_imports)]
 pub use service::{b64url, make_jwt};
 
@@ -152,7 +156,10 @@ struct Shared {
     next_conn: AtomicU64,
     /// Handler threads not yet joined.
     handlers: Mutex<Vec<JoinHandle<()>>>,
+    logger: Mutex<Option<Logger>>,
 }
+
+type Logger = Arc<dyn Fn(&RequestLog) + Send + Sync>;
 
 /// A lock that a panicked holder did not leave unusable: the panic itself is reported on
 /// drop, and the data behind the lock is still good for the rest of the test.
@@ -185,9 +192,9 @@ impl Shared {
         }
     }
 
-    /// Count a request whose request line just arrived.
-    fn count(&self, target: faults::Target, path: &str) {
-        self.total.fetch_add(1, Ordering::SeqCst);
+    /// Count a request whose request line just arrived; its number.
+    fn count(&self, target: faults::Target, path: &str) -> usize {
+        let seq = self.total.fetch_add(1, Ordering::SeqCst) + 1;
         let counter = match target {
             faults::Target::SignIn => &self.sign_ins,
             faults::Target::Refresh => &self.refreshes,
@@ -195,6 +202,25 @@ impl Shared {
         };
         counter.fetch_add(1, Ordering::SeqCst);
         *self.lock().paths.entry(path.to_string()).or_default() += 1;
+        seq
+    }
+
+    /// Hand the request log callback, if any, this request's entry.
+    fn log(&self, ex: &serve::Exchange, status: Option<u16>, detail: Option<String>) {
+        let Some(logger) = relock(&self.logger).clone() else {
+            return;
+        };
+        let tokens = self.lock().service.issued.clone();
+        logger(&RequestLog {
+            seq: ex.seq,
+            method: log::safe_path(&ex.method, &tokens),
+            path: log::safe_path(&ex.path, &tokens),
+            status,
+            detail,
+            sign_ins: self.sign_ins.load(Ordering::SeqCst),
+            refreshes: self.refreshes.load(Ordering::SeqCst),
+            api: self.api_requests.load(Ordering::SeqCst),
+        });
     }
 
     fn record(&self, rec: Recorded) {
@@ -267,6 +293,7 @@ impl StandIn {
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             handlers: Mutex::new(Vec::new()),
+            logger: Mutex::new(None),
         });
         let accept_shared = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -403,6 +430,13 @@ impl StandIn {
     /// The access tokens and refresh tokens this server has issued so far.
     pub fn issued_tokens(&self) -> Vec<String> {
         self.state().service.issued.clone()
+    }
+
+    /// Call `log` with one `RequestLog` for every request, once it is answered (or the
+    /// connection ended without an answer), on the handler's thread. Off by default, so tests
+    /// stay quiet; the offline demo prints each entry. A later call replaces the callback.
+    pub fn on_request(&self, log: impl Fn(&RequestLog) + Send + Sync + 'static) {
+        *relock(&self.shared.logger) = Some(Arc::new(log));
     }
 
     /// Test-only (the stand-in's own selftest): the handler of the next request panics once

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::bodies::{self, Stream};
 use super::faults::{Fault, Target};
 use super::http::{self, BodyLimit, Framing, Response, json_error, json_response};
-use super::{Recorded, Shared, api};
+use super::{Recorded, Shared, api, log};
 
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -52,12 +52,16 @@ pub(super) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// What the handler knows of its request, for a panic message.
+/// What the handler knows of its request, for a panic message and the request log.
 #[derive(Default)]
-struct Exchange {
-    method: String,
+pub(super) struct Exchange {
+    /// 0 until a request line is read.
+    pub(super) seq: usize,
+    pub(super) method: String,
     /// Without the query string, which may carry secrets.
-    path: String,
+    pub(super) path: String,
+    /// A scripted fault used, for the log.
+    pub(super) detail: Option<String>,
 }
 
 /// One connection's handler, with any panic recorded (for Drop to report) instead of lost.
@@ -121,16 +125,48 @@ fn handle_connection(shared: &Shared, stream: TcpStream, ex: &mut Exchange) {
     let mut out = stream;
     let action = serve(shared, &mut reader, &mut out, ex);
     let head_only = ex.method == "HEAD";
-    let written = match action {
-        Action::Respond(resp) => http::write_response(&mut out, &resp, head_only),
-        Action::Raw(bytes) => out.write_all(&bytes),
-        Action::Huge(n) => http::write_huge(&mut out, n),
-        Action::Stream(body) => bodies::write_stream(&mut out, shared, &body, head_only).map(drop),
-        Action::Hang(d) => return shared.sleep(d),
-        Action::Reset => return http::reset_on_close(&out),
-        Action::Close | Action::Silent => return,
+    let (status, note, written) = match action {
+        Action::Respond(resp) => {
+            let written = http::write_response(&mut out, &resp, head_only);
+            (Some(resp.status), resp.note, Some(written))
+        }
+        Action::Raw(bytes) => (None, None, Some(out.write_all(&bytes))),
+        Action::Huge(n) => (Some(200), None, Some(http::write_huge(&mut out, n))),
+        Action::Stream(body) => {
+            let (sent, written) = bodies::write_stream(&mut out, shared, &body, head_only);
+            let note = match body {
+                _ if head_only => None,
+                Stream::Stall { .. } => Some(format!("stalled after {}", log::bytes(sent))),
+                _ if sent == body.length() => Some(format!("{} sent", log::bytes(sent))),
+                _ => Some(format!(
+                    "{} of {} sent",
+                    log::bytes(sent),
+                    log::bytes(body.length())
+                )),
+            };
+            (Some(200), note, Some(written))
+        }
+        Action::Hang(d) => {
+            shared.sleep(d);
+            (None, None, None)
+        }
+        Action::Reset => {
+            http::reset_on_close(&out);
+            (None, None, None)
+        }
+        Action::Close => (None, None, None),
+        Action::Silent => {
+            let note = "the request ended early; no answer".to_string();
+            (None, Some(note), None)
+        }
     };
-    if written.is_ok() {
+    if ex.seq > 0 {
+        let detail = ex.detail.take().or(note);
+        shared.log(ex, status, detail);
+    }
+    // Only after an answer written whole: the drain keeps unread input from turning our
+    // close into a reset; without an answer the connection is simply dropped.
+    if let Some(Ok(())) = written {
         http::finish(&mut out, &mut reader);
     }
 }
@@ -159,7 +195,7 @@ fn serve(
         panic!("stand-in: a panic asked for by panic_on_next_request()");
     }
     let target = Target::of_path(&path);
-    shared.count(target, &path);
+    ex.seq = shared.count(target, &path);
 
     if let Err(framing) = http::read_head(reader, &mut rec) {
         shared.record(rec);
@@ -167,6 +203,7 @@ fn serve(
     }
     if shared.lock().faults.pop_before_body(target).is_some() {
         shared.record(rec);
+        ex.detail = Some("reset before reading the body (scripted)".into());
         return Action::Reset;
     }
     let limit = match target {
@@ -185,6 +222,7 @@ fn serve(
 
     let fault = shared.lock().faults.pop(target);
     let mut patch = None;
+    let scripted = |what: &str| Some(format!("{what} (scripted)"));
     match fault {
         None => {}
         Some(Fault::Status {
@@ -192,19 +230,39 @@ fn serve(
             body,
             headers,
         }) => {
+            ex.detail = Some("scripted".into());
             return Action::Respond(Response {
                 status,
                 headers,
                 body: body.into_bytes(),
+                note: None,
             });
         }
-        Some(Fault::Raw(bytes)) => return Action::Raw(bytes),
-        Some(Fault::Close) => return Action::Close,
+        Some(Fault::Raw(bytes)) => {
+            ex.detail = scripted(&format!("{} raw bytes", bytes.len()));
+            return Action::Raw(bytes);
+        }
+        Some(Fault::Close) => {
+            ex.detail = scripted("closed without an answer");
+            return Action::Close;
+        }
         // A reset-before-body fault that another request overtook acts after the body.
-        Some(Fault::Reset | Fault::ResetBeforeBody) => return Action::Reset,
-        Some(Fault::Hang(d)) => return Action::Hang(d),
-        Some(Fault::HugeBody(n)) => return Action::Huge(n),
-        Some(Fault::Patch(v)) => patch = Some(v),
+        Some(Fault::Reset | Fault::ResetBeforeBody) => {
+            ex.detail = scripted("reset without an answer");
+            return Action::Reset;
+        }
+        Some(Fault::Hang(d)) => {
+            ex.detail = scripted(&format!("hung {d:?}, closed without an answer"));
+            return Action::Hang(d);
+        }
+        Some(Fault::HugeBody(n)) => {
+            ex.detail = scripted(&format!("a {} body", log::bytes(n as u64)));
+            return Action::Huge(n);
+        }
+        Some(Fault::Patch(v)) => {
+            ex.detail = scripted("patched");
+            patch = Some(v);
+        }
     }
 
     let action = match target {
