@@ -1178,3 +1178,27 @@ fn the_request_log_shows_each_request_without_secrets() {
         assert!(!line.contains(&token) && !line.contains("horse"), "{line}");
     }
 }
+
+#[test]
+fn dropping_the_server_cuts_off_a_body_nobody_reads() {
+    let server = StandIn::start();
+    let token = access_token(&server);
+    // 8 GiB that the client never reads: the handler blocks in write() once the socket
+    // buffers are full, until the drop shuts the connection down.
+    let (reply, mut stream, _) = open_body(&server, "/large?bytes=8589934592", &token);
+    assert_eq!(reply.status, 200);
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    drop(server);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the drop did not wait for the write: {:?}",
+        started.elapsed()
+    );
+    let mut sink = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    while let Ok(n @ 1..) = stream.read(&mut sink) {
+        total += n as u64;
+    }
+    assert!(total < 8 << 30, "cut off after {total} bytes");
+}
