@@ -1,7 +1,8 @@
-//! `cargo run --example stand-in [-- --port N] [--expires-in SECONDS] [--rotate-refresh-tokens]`
+//! `cargo run --example stand-in [-- --port N] [--expires-in SECONDS] [--rotate-refresh-tokens]
+//! [--quiet]`
 //!
-//! Runs the local stand-in of the pointservices auth service until killed, for
-//! trying pointauth offline.
+//! Runs the local stand-in of the pointservices service until killed, for trying pointauth
+//! offline, and prints one line per request on stdout (see `--help`).
 
 // The stand-in's module shares its items with the tests through `pub`.
 #![allow(unreachable_pub, missing_debug_implementations)]
@@ -15,10 +16,10 @@
     clippy::print_stderr,
     clippy::disallowed_methods
 )]
-
-#[path = "../tests/support/stand_in.rs"]
+#[path = "../tests/support/stand_in/mod.rs"]
 mod stand_in;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use stand_in::{DEFAULT_PASSWORD, DEFAULT_USERNAME, StandIn};
@@ -26,16 +27,41 @@ use stand_in::{DEFAULT_PASSWORD, DEFAULT_USERNAME, StandIn};
 const USAGE: &str = "\
 usage: cargo run --example stand-in [-- OPTIONS]
 
+A local stand-in of the pointservices service, for trying pointauth offline.
+
 options:
   --port N                  listen on 127.0.0.1:N (default: a random free port)
   --expires-in SECONDS      lifetime of issued access tokens (default: 3600)
   --rotate-refresh-tokens   issue a new refresh token on every refresh
-  -h, --help                show this help";
+  -q, --quiet               do not log requests
+  -h, --help                show this help
+
+Each request is logged as one line on stdout, after the start-up lines, once it is answered:
+its number, method, path (never the query string, a token or a password), the status or what
+happened instead, and the running counters, e.g.
+  #12 POST …/signInWithPassword -> 200 (sign-ins 1, refreshes 3, api 8)
+  #13 GET /echo -> 401, expired token (sign-ins 1, refreshes 3, api 9)
+
+auth endpoints (POST, JSON):
+  /user-management-services-ws/oauth2/002/signInWithPassword   {\"username\", \"password\"}
+  /user-management-services-ws/oauth2/002/refreshIdToken       {\"refresh_token\"}
+
+API routes (any method; all need Authorization: Bearer <live access token>, else 401):
+  /whoami                        who the token belongs to
+  /echo, /echo/...               the request as JSON (method, path, query, headers, body);
+                                 the token is described, never echoed
+  /status/NNN[?retry_after=S]    answers status NNN (with Retry-After: S)
+  /redirect?to=URL[&status=302]  redirects to URL (relative or absolute)
+  /redirect/N                    a chain of N redirects, then /echo
+  /large?bytes=N                 N bytes of a fixed pattern, as fast as they are read
+  /slow?bytes=N&every_ms=M&chunk=K   N bytes, K at a time every M ms
+  /stall?after=N                 N bytes of a longer body, then silence";
 
 struct Args {
     port: u16,
     expires_in: Option<u64>,
     rotate: bool,
+    quiet: bool,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -43,6 +69,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         port: 0,
         expires_in: None,
         rotate: false,
+        quiet: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -72,6 +99,7 @@ fn parse_args() -> Result<Option<Args>, String> {
                 );
             }
             "--rotate-refresh-tokens" => args.rotate = true,
+            "-q" | "--quiet" => args.quiet = true,
             other => return Err(format!("unknown argument: {other}")),
         }
     }
@@ -117,7 +145,15 @@ fn main() -> ExitCode {
     );
     println!("      pointauth token");
     println!("      curl -H \"Authorization: Bearer $(pointauth token)\" {url}/whoami");
-    println!("(Ctrl-C to stop)");
+    if args.quiet {
+        println!("(requests are not logged; Ctrl-C to stop)");
+    } else {
+        println!("(one line per request below; Ctrl-C to stop)");
+        // A closed stdout must not make the handlers panic: the line is just lost.
+        server.on_request(|entry| {
+            let _ = writeln!(std::io::stdout().lock(), "{entry}");
+        });
+    }
 
     loop {
         std::thread::park();
