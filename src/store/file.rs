@@ -46,6 +46,7 @@ impl SecretStore for FileStore {
     fn save(&self, profile: &str, value: &Secret<String>) -> StoreResult<()> {
         write_atomic(
             &self.dir,
+            &self.dir,
             &format!("{profile}.json"),
             value.expose().as_bytes(),
         )
@@ -161,8 +162,13 @@ fn check_private(_path: &Path, _meta: &fs::Metadata) -> StoreResult<()> {
     Ok(())
 }
 
-/// Creates `dir` (and parents) with mode 0700 when missing.
-pub(crate) fn ensure_private_dir(dir: &Path) -> StoreResult<()> {
+/// Creates `dir` when missing: pointauth's own directories (`root`, pointauth's data or state
+/// directory, and everything from it down to `dir`) with mode 0700; missing parents of
+/// `root` (such as `~/.local/state`) as `mkdir -p` would, with the umask's mode.
+pub(crate) fn ensure_private_dir(root: &Path, dir: &Path) -> StoreResult<()> {
+    if let Some(parent) = root.parent() {
+        fs::create_dir_all(parent).map_err(|err| StoreError::io("create", parent, err))?;
+    }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -177,8 +183,8 @@ pub(crate) fn ensure_private_dir(dir: &Path) -> StoreResult<()> {
 ///
 /// Callers hold the profile lock, so any other temp file for `name` was left by a writer
 /// that died mid-write: it is swept away first.
-pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> StoreResult<()> {
-    ensure_private_dir(dir)?;
+pub(crate) fn write_atomic(root: &Path, dir: &Path, name: &str, bytes: &[u8]) -> StoreResult<()> {
+    ensure_private_dir(root, dir)?;
     let target = dir.join(name);
     let prefix = format!(".{name}.tmp-");
     if let Ok(entries) = fs::read_dir(dir) {
@@ -249,6 +255,8 @@ mod tests {
         store.save("default", &Secret::new("{}".into())).unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
+        // The parents it had to make are made as `mkdir -p` makes them.
+        assert_eq!(mode(&home.path().join("a")), 0o777 & !umask());
         assert_eq!(mode(&store.path("default")), 0o600);
         assert_eq!(store.load("default").unwrap().unwrap().expose(), "{}");
         assert_eq!(
@@ -256,6 +264,13 @@ mod tests {
             1,
             "no temp file left behind"
         );
+    }
+
+    /// The process's umask (read by setting and restoring it).
+    fn umask() -> u32 {
+        let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+        rustix::process::umask(old);
+        old.bits()
     }
 
     #[test]
@@ -287,7 +302,7 @@ mod tests {
     fn a_file_that_is_not_text_is_corrupt_with_the_way_out() {
         let home = tempfile::tempdir().unwrap();
         let store = FileStore::new(home.path().to_path_buf());
-        write_atomic(home.path(), "p.json", b"\xff\xfe{}").unwrap();
+        write_atomic(home.path(), home.path(), "p.json", b"\xff\xfe{}").unwrap();
         let err = store.load("p").unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
         let err = crate::error::Error::from(err);
@@ -303,10 +318,10 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let store = FileStore::new(home.path().to_path_buf());
         let big = vec![b' '; MAX_FILE as usize + 1];
-        write_atomic(home.path(), "p.json", &big).unwrap();
+        write_atomic(home.path(), home.path(), "p.json", &big).unwrap();
         assert!(matches!(store.load("p"), Err(StoreError::Unsafe { .. })));
         let fits = vec![b' '; MAX_FILE as usize];
-        write_atomic(home.path(), "p.json", &fits).unwrap();
+        write_atomic(home.path(), home.path(), "p.json", &fits).unwrap();
         assert_eq!(store.load("p").unwrap().unwrap().expose().len(), fits.len());
     }
 

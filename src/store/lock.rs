@@ -65,7 +65,7 @@ impl ProfileLock {
         patience: Duration,
     ) -> StoreResult<ProfileLock> {
         let dir = paths.lock_dir();
-        ensure_private_dir(&dir)?;
+        ensure_private_dir(&paths.state, &dir)?;
         let path = dir.join(format!("{profile}.lock"));
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);

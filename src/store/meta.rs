@@ -36,6 +36,7 @@ impl ProfileMeta {
         // Plain strings and an enum: serialising cannot fail.
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
         write_atomic(
+            &paths.state,
             &paths.meta_dir(),
             &format!("{profile}.json"),
             text.as_bytes(),

@@ -36,7 +36,9 @@ pub const FILES: &[File] = &[
         path: "$XDG_DATA_HOME/pointauth/<profile>.json",
         meaning: "The session of a profile in the file store: the access token, the refresh token \
                   and their expiries. Mode 0600 in a 0700 directory, replaced atomically; refused \
-                  when group or others can access it. $XDG_DATA_HOME defaults to ~/.local/share.",
+                  when group or others can access it. $XDG_DATA_HOME defaults to ~/.local/share. \
+                  pointauth makes its own directories 0700, and missing parents such as \
+                  ~/.local/share as `mkdir -p` does.",
     },
     File {
         path: "$XDG_STATE_HOME/pointauth/profiles/<profile>.json",

@@ -30,7 +30,7 @@ fn exec_exits_with_the_commands_status() {
         .assert()
         .code(7);
     // Killed by a signal: the caller's shell sees 128 + N, as for the command itself.
-    let bin = assert_cmd::cargo::cargo_bin!("pointauth");
+    let bin = bin();
     env.cmd_shell(&format!(
         "'{}' exec -- sh -c 'kill -TERM $$'; echo \"status=$?\"",
         bin.display()

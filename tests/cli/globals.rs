@@ -190,7 +190,7 @@ fn help_and_version_exit_0() {
 fn a_closed_stderr_never_turns_into_a_panic() {
     let env = TestEnv::new();
     env.login();
-    let bin = assert_cmd::cargo::cargo_bin!("pointauth");
+    let bin = bin();
     let script = format!(
         "'{0}' refresh 2>&-; echo refresh=$?; '{0}' --profile nobody token 2>&-; echo token=$?; '{0}' logout 2>&-; echo logout=$?",
         bin.display()

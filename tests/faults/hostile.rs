@@ -372,3 +372,50 @@ fn status_strips_control_characters_from_token_claims() {
         "status printed control characters from the server: {stdout:?}"
     );
 }
+
+#[test]
+fn a_malformed_answer_names_its_real_status() {
+    let env = TestEnv::new();
+    login_expired(&env);
+    env.server
+        .script(Endpoint::Refresh, answer(201, r#"{"created": true}"#, &[]));
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 5);
+    assert_stderr_has(&output, &["HTTP 201", "malformed"]);
+}
+
+#[test]
+fn an_oauth_error_that_echoes_the_password_in_any_case_never_shows_it() {
+    let env = TestEnv::new();
+    let password = "s3cret-hunter-2";
+    for echoed in [password.to_owned(), password.to_uppercase()] {
+        env.server.script(
+            Endpoint::SignIn,
+            answer(
+                400,
+                &json!({"error": echoed, "error_description": "rejected"}).to_string(),
+                &[],
+            ),
+        );
+        let output = env
+            .cmd()
+            .args([
+                "--store",
+                "file",
+                "login",
+                "--username",
+                DEFAULT_USERNAME,
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{password}\n"))
+            .output()
+            .unwrap();
+        assert_exit(&output, 5);
+        let stderr = stderr_of(&output).to_lowercase();
+        assert!(!stderr.contains("hunter"), "{echoed}: {stderr}");
+        assert!(
+            !stderr.contains(&password.replace('-', "_")),
+            "{echoed}: {stderr}"
+        );
+    }
+}

@@ -279,3 +279,112 @@ fn status_is_offline() {
     assert_exit(&output, 3);
     assert_eq!(env.server.request_count(), requests, "no request");
 }
+
+#[test]
+fn a_session_or_metadata_file_that_is_not_text_names_the_way_out() {
+    let env = TestEnv::new();
+    env.login();
+    for path in [env.session_path("default"), env.meta_path("default")] {
+        let before = std::fs::read(&path).unwrap();
+        std::fs::write(&path, b"\xff\xfe not text").unwrap();
+        let (output, _) = run(&env, &["token"]);
+        assert_exit(&output, 1);
+        assert_stderr_has(&output, &["corrupted", "logout", "login"]);
+        std::fs::write(&path, before).unwrap();
+    }
+    // And `login` replaces an unreadable session.
+    std::fs::write(env.session_path("default"), b"\xff\xfe").unwrap();
+    let (output, _) = run_login(&env, &[]);
+    assert_exit(&output, 0);
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 0);
+}
+
+#[test]
+fn an_explicit_min_ttl_holds_after_a_sign_in_too() {
+    let env = TestEnv::new();
+    let ci = |cmd: &mut assert_cmd::Command| {
+        cmd.env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+            .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD);
+    };
+    // Tokens live an hour: a two-hour minimum cannot be met, on the first call as on the next.
+    for attempt in 1..=2 {
+        let mut cmd = env.cmd();
+        ci(&mut cmd);
+        let output = cmd.args(["token", "--min-ttl", "2h"]).output().unwrap();
+        assert_exit(&output, 2);
+        assert_stderr_has(&output, &["--min-ttl 7200 s is longer"]);
+        assert!(
+            output.stdout.is_empty(),
+            "attempt {attempt} printed a token"
+        );
+    }
+}
+
+#[test]
+fn credentials_that_are_not_utf8_are_a_usage_error_not_unset() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let raw = std::ffi::OsStr::from_bytes(b"bad\xffbytes");
+    for (name, other, value) in [
+        ("POINTAUTH_PASSWORD", "POINTAUTH_USERNAME", DEFAULT_USERNAME),
+        ("POINTAUTH_USERNAME", "POINTAUTH_PASSWORD", DEFAULT_PASSWORD),
+    ] {
+        let output = env
+            .cmd()
+            .env(name, raw)
+            .env(other, value)
+            .arg("token")
+            .output()
+            .unwrap();
+        assert_exit(&output, 2);
+        assert_stderr_has(&output, &[name, "UTF-8"]);
+    }
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
+fn missing_parents_are_made_as_mkdir_p_does_and_pointauth_dirs_private() {
+    let env = TestEnv::new();
+    let home = env.home();
+    // As a user without ~/.local yet, with the usual umask.
+    let mut cmd = env.cmd();
+    cmd.env_remove("XDG_DATA_HOME").env_remove("XDG_STATE_HOME");
+    let output = cmd
+        .args([
+            "--store",
+            "file",
+            "login",
+            "--username",
+            DEFAULT_USERNAME,
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    let mode = |rel: &str| {
+        std::fs::metadata(home.join(rel))
+            .unwrap_or_else(|err| panic!("{rel}: {err}"))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // The test process's umask is the children's; CI runs with 022.
+    let umask = {
+        let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+        rustix::process::umask(old);
+        old.bits()
+    };
+    for parent in [".local", ".local/share", ".local/state"] {
+        assert_eq!(mode(parent), 0o777 & !umask, "{parent}");
+    }
+    for own in [
+        ".local/share/pointauth",
+        ".local/state/pointauth",
+        ".local/state/pointauth/profiles",
+        ".local/state/pointauth/locks",
+    ] {
+        assert_eq!(mode(own), 0o700, "{own}");
+    }
+}

@@ -601,3 +601,77 @@ fn logout_with_store_file_still_removes_a_keychain_session() {
         "the keychain entry is gone too"
     );
 }
+
+/// Puts `secret` into pointauth's entry for profile `default` with `secret-tool`, as a damaged
+/// or foreign writer would.
+fn plant_entry(kr: &PrivateKeyring, secret: &[u8]) {
+    use std::io::Write as _;
+    let mut child = kr
+        .secret_tool()
+        .args([
+            "store",
+            "--label=planted",
+            "service",
+            "pointauth",
+            "username",
+            "default",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("run secret-tool store");
+    child.stdin.take().unwrap().write_all(secret).unwrap();
+    assert!(child.wait().unwrap().success(), "secret-tool store failed");
+}
+
+#[test]
+fn login_and_logout_work_on_a_corrupted_keychain_entry() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    for damaged in [
+        &b"pointauth-parts:v1:1:3:99999999999:0"[..],
+        b"{\"version\":1,\"access_token\":",
+        b"\xff\xfe not text \xff",
+    ] {
+        plant_entry(&kr, damaged);
+        // Reading it is an error that names it and the way out...
+        let output = on_bus(&env, kr.address())
+            .args(["--store", "keyring", "token"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+        assert!(
+            stderr_of(&output).contains("corrupted"),
+            "{}",
+            stderr_of(&output)
+        );
+        assert!(
+            stderr_of(&output).contains("logout"),
+            "{}",
+            stderr_of(&output)
+        );
+        // ...and `login` replaces it.
+        let output = login(&env, kr.address(), "keyring");
+        assert!(
+            output.status.success(),
+            "{damaged:?}: {}",
+            stderr_of(&output)
+        );
+        let session = keychain_session(&kr, DEFAULT_ENTRY);
+        assert_eq!(session["username"], DEFAULT_USERNAME);
+        keyring_token(&env, &kr);
+
+        // Damaged again: `logout` removes it.
+        plant_entry(&kr, damaged);
+        on_bus(&env, kr.address())
+            .args(["--store", "keyring", "logout"])
+            .assert()
+            .success();
+        assert_eq!(
+            kr.search(&[("service", "pointauth")]).trim(),
+            "",
+            "{damaged:?}"
+        );
+    }
+}

@@ -33,6 +33,15 @@ const SCRUBBED: &[&str] = &[
     "TZ",
 ];
 
+/// The binary under test: this build's, or the one `POINTAUTH_TEST_BIN` names, so a new test
+/// can be run against an older pointauth to see it fail before a fix.
+pub fn bin() -> PathBuf {
+    match std::env::var_os("POINTAUTH_TEST_BIN") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => assert_cmd::cargo::cargo_bin!("pointauth").to_path_buf(),
+    }
+}
+
 pub struct TestEnv {
     pub dir: TempDir,
     pub server: StandIn,
@@ -52,7 +61,7 @@ impl TestEnv {
 
     /// `pointauth` with the isolated environment, pointed at the stand-in.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("pointauth"));
+        let mut cmd = Command::new(bin());
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("POINTAUTH_") {
                 cmd.env_remove(&name);
