@@ -407,17 +407,21 @@ impl Flow<'_> {
     /// Why the stored session must not be used for this call, if it must not.
     fn mismatch(&self, session: &Session) -> Option<Error> {
         let identity = self.identity;
-        let held = format!(
-            "{} at {}",
-            session.username,
-            BaseUrl::parse(&session.base_url)
-                .map_or_else(|_| session.base_url.clone(), |url| url.authority())
-        );
+        let held = || {
+            format!(
+                "{} at {}",
+                session.username,
+                BaseUrl::parse(&session.base_url)
+                    .map_or_else(|_| session.base_url.clone(), |url| url.authority())
+            )
+        };
         if session.base_url != identity.base_url.as_str() {
             return Some(
                 Error::session(format!(
-                    "profile `{}` holds a session for {held}, not for {}",
-                    identity.profile, identity.base_url
+                    "profile `{}` holds a session for {}, not for {}",
+                    identity.profile,
+                    held(),
+                    identity.base_url
                 ))
                 .hint(format!(
                     "use another --profile for {}, or `pointauth --profile {} login --base-url ...` to switch",
@@ -428,8 +432,9 @@ impl Flow<'_> {
         match &identity.username {
             Some(wanted) if *wanted != session.username => Some(
                 Error::session(format!(
-                    "profile `{}` holds a session for {held}, not for {wanted}",
-                    identity.profile
+                    "profile `{}` holds a session for {}, not for {wanted}",
+                    identity.profile,
+                    held()
                 ))
                 .hint(
                     "set POINTAUTH_PASSWORD too to sign in as that user, or use another --profile",

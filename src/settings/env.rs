@@ -71,55 +71,55 @@ pub const VARIABLES: &[Variable] = &[
     },
 ];
 
-/// The process's environment at start-up.
+/// The environment pointauth runs in: the process's own, read a variable at a time when
+/// asked (the cached `token` path reads a handful of the dozens a shell sets), or, in tests,
+/// a fixed set.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Env {
-    vars: BTreeMap<OsString, OsString>,
-    home: Option<PathBuf>,
+    /// `None`: the process's environment.
+    fixed: Option<BTreeMap<OsString, OsString>>,
 }
 
 impl Env {
     pub(crate) fn from_process() -> Env {
-        Env {
-            vars: std::env::vars_os().collect(),
-            // HOME, or the passwd entry's home directory.
-            home: std::env::home_dir(),
-        }
+        Env { fixed: None }
     }
 
     #[cfg(test)]
     pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Env {
         Env {
-            vars: pairs
-                .iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v)))
-                .collect(),
-            home: pairs
-                .iter()
-                .find(|(k, _)| *k == "HOME")
-                .map(|(_, v)| PathBuf::from(v)),
+            fixed: Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+                    .collect(),
+            ),
         }
     }
 
     #[cfg(all(test, unix))]
     pub(crate) fn with_raw(mut self, name: &str, value: &[u8]) -> Env {
         use std::os::unix::ffi::OsStrExt;
-        self.vars
+        self.fixed
+            .get_or_insert_with(BTreeMap::new)
             .insert(name.into(), OsStr::from_bytes(value).to_owned());
         self
     }
 
-    pub(crate) fn os(&self, name: &str) -> Option<&OsStr> {
-        self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
+    pub(crate) fn os(&self, name: &str) -> Option<OsString> {
+        match &self.fixed {
+            None => std::env::var_os(name),
+            Some(vars) => vars.get(OsStr::new(name)).cloned(),
+        }
     }
 
     /// A variable's text; `None` when unset or empty. A value that is not UTF-8 is a usage
     /// error naming the variable (never its value), not a silent "unset".
-    pub(crate) fn text(&self, name: &str) -> Result<Option<&str>> {
+    pub(crate) fn text(&self, name: &str) -> Result<Option<String>> {
         match self.os(name) {
             None => Ok(None),
             Some(value) if value.is_empty() => Ok(None),
-            Some(value) => value.to_str().map(Some).ok_or_else(|| {
+            Some(value) => value.into_string().map(Some).map_err(|_| {
                 Error::usage(format!("{name} is not valid UTF-8 text"))
                     .hint(format!("set {name} to plain text, or unset it"))
             }),
@@ -134,10 +134,13 @@ impl Env {
             .filter(|path| path.is_absolute())
     }
 
+    /// `$HOME`, or the passwd entry's home directory.
     pub(crate) fn home(&self) -> Option<PathBuf> {
-        self.home
-            .clone()
-            .filter(|home| !home.as_os_str().is_empty())
+        let home = match &self.fixed {
+            None => std::env::home_dir(),
+            Some(vars) => vars.get(OsStr::new("HOME")).map(PathBuf::from),
+        };
+        home.filter(|home| !home.as_os_str().is_empty())
     }
 }
 
@@ -148,7 +151,7 @@ mod tests {
     #[test]
     fn empty_is_unset_and_text_is_text() {
         let env = Env::from_pairs(&[("A", "x"), ("B", "")]);
-        assert_eq!(env.text("A").unwrap(), Some("x"));
+        assert_eq!(env.text("A").unwrap().as_deref(), Some("x"));
         assert_eq!(env.text("B").unwrap(), None);
         assert_eq!(env.text("C").unwrap(), None);
     }

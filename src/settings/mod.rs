@@ -45,24 +45,23 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
         Some(profile) => profile,
         None => env
             .text("POINTAUTH_PROFILE")?
-            .unwrap_or(DEFAULT_PROFILE)
-            .to_owned(),
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned()),
     };
     check_profile(&profile)?;
     let store = match flags.store {
         Some(store) => store,
         None => match env.text("POINTAUTH_STORE")? {
-            Some(value) => parse_store(value).map_err(|err| err.in_variable("POINTAUTH_STORE"))?,
+            Some(value) => parse_store(&value).map_err(|err| err.in_variable("POINTAUTH_STORE"))?,
             None => StoreChoice::Auto,
         },
     };
     let timeout = match flags.timeout {
         Some(timeout) => timeout,
         None => match env.text("POINTAUTH_TIMEOUT")? {
-            Some(value) => parse_timeout(value).map_err(|why| {
+            Some(value) => parse_timeout(&value).map_err(|why| {
                 Error::usage(format!(
                     "invalid POINTAUTH_TIMEOUT `{}`: {why}",
-                    sanitize(value)
+                    sanitize(&value)
                 ))
                 .hint("set POINTAUTH_TIMEOUT to a number of seconds, e.g. 30, or unset it")
             })?,
@@ -77,7 +76,7 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
     let meta = remembered(&paths, &profile);
     let given_url = match flags.base_url {
         Some(url) => Some(url),
-        None => env.text("POINTAUTH_BASE_URL")?.map(str::to_owned),
+        None => env.text("POINTAUTH_BASE_URL")?,
     };
     let base_url = match given_url {
         Some(url) => parse_base_url(&url)?,
@@ -88,13 +87,10 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
     };
     let username = env
         .text("POINTAUTH_USERNAME")?
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned);
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
     // Passwords are taken verbatim; only an empty one counts as unset.
-    let password = env
-        .text("POINTAUTH_PASSWORD")?
-        .map(|password| Secret::new(password.to_owned()));
+    let password = env.text("POINTAUTH_PASSWORD")?.map(Secret::new);
     let credentials = match (&username, &password) {
         (Some(username), Some(password)) => Some(Credentials {
             username: username.clone(),
@@ -134,9 +130,7 @@ fn proxy_setting(base: &BaseUrl, env: &Env) -> Result<Option<proxy::ProxySetting
     {
         env.text(name)?;
     }
-    proxy::choose(base, |name| {
-        env.text(name).ok().flatten().map(str::to_owned)
-    })
+    proxy::choose(base, |name| env.text(name).ok().flatten())
 }
 
 /// What the profile remembers. A remembered base URL is checked like a given one: the
