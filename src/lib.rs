@@ -22,6 +22,10 @@ mod url;
 
 /// Reads the command line and the environment once, runs the command, and returns its exit code.
 pub fn main() -> std::process::ExitCode {
+    // No secret reaches a core dump, and no other process of the user can read this one's
+    // memory (ptrace, /proc/PID/mem): from the first instruction that could hold one.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     #[allow(clippy::disallowed_methods)] // the process's own arguments, read once, here
     let args = std::env::args_os().collect();
     cli::run(args, &settings::Env::from_process())

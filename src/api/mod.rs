@@ -4,6 +4,7 @@
 pub(crate) mod answer;
 mod codes;
 mod failure;
+mod loopback;
 pub(crate) mod proxy;
 mod retry;
 
@@ -170,7 +171,7 @@ impl Client {
             ),
             Err(err) => (None, Some(err.clone())),
         };
-        let agent = Agent::config_builder()
+        let agent_config = Agent::config_builder()
             // Chosen by `proxy::choose`, not by ureq.
             .proxy(proxy)
             .http_status_as_error(false)
@@ -182,8 +183,12 @@ impl Client {
                     .root_certs(RootCerts::PlatformVerifier)
                     .build(),
             )
-            .build()
-            .new_agent();
+            .build();
+        let agent = Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            loopback::LoopbackLocalhost::default(),
+        );
         Client {
             agent,
             base_url: config.base_url.clone(),

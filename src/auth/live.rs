@@ -103,8 +103,16 @@ impl SessionStore for ProfileStore<'_> {
     }
 
     fn check_usable(&self) -> Result<()> {
-        if self.choice == StoreChoice::Keyring {
-            self.stores.open(StoreKind::Keyring).probe()?;
+        let probe = |kind| self.stores.open(kind).probe();
+        match self.choice {
+            StoreChoice::Keyring => probe(StoreKind::Keyring)?,
+            StoreChoice::File => probe(StoreKind::File)?,
+            // The keychain if it can be used here, else the file store must be.
+            StoreChoice::Auto => match probe(StoreKind::Keyring) {
+                Ok(()) => {}
+                Err(err) if err.is_unusable() => probe(StoreKind::File)?,
+                Err(err) => return Err(err.into()),
+            },
         }
         Ok(())
     }

@@ -1,14 +1,18 @@
-//! `pointauth logout`: remove the profile's secrets and metadata. Idempotent.
+//! `pointauth logout`: remove everything pointauth keeps for a profile — its secrets in
+//! whichever store holds them, its metadata, its lock file, the temp files a killed writer
+//! left. Idempotent; what cannot be removed is named, after everything else is gone.
 
 use std::process::ExitCode;
 
 use super::Ctx;
 use crate::auth::lock_patience;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{report, say};
 use crate::store::lock::ProfileLock;
 use crate::store::meta::ProfileMeta;
-use crate::store::{FileStore, StoreChoice, StoreKind};
+use crate::store::{
+    FileStore, KeyringStore, SecretStore, StoreChoice, StoreError, StoreKind, is_valid_profile_name,
+};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Options {
@@ -16,66 +20,135 @@ pub(crate) struct Options {
 }
 
 pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
+    let mut left = Vec::new();
     let profiles = if options.all {
-        all_profiles(ctx)
+        all_profiles(ctx, Keychain::Search, &mut left)
     } else {
         vec![ctx.profile().to_owned()]
     };
-    let mut first_error = None;
     for profile in &profiles {
-        match logout(ctx, profile) {
-            Ok(true) => say!("Logged out of profile `{profile}`."),
-            Ok(false) if !options.all => {
+        let removed = logout(ctx, profile, &mut left);
+        match (removed, options.all) {
+            (true, _) => say!("Logged out of profile `{profile}`."),
+            (false, false) if left.is_empty() => {
                 say!("Profile `{profile}` was not logged in; nothing to remove.");
             }
-            Ok(false) => {}
-            Err(err) => {
-                report(&err);
-                first_error.get_or_insert(err);
-            }
+            _ => {}
         }
     }
-    if options.all && profiles.is_empty() {
+    if options.all && profiles.is_empty() && left.is_empty() {
         say!("No profiles; nothing to remove.");
     }
-    match first_error {
-        Some(err) => Ok(err.exit_code()),
-        None => Ok(ExitCode::SUCCESS),
+    for err in &left {
+        report(err);
     }
+    Ok(match left.first() {
+        Some(err) => err.exit_code(),
+        None => ExitCode::SUCCESS,
+    })
 }
 
-/// Every profile with metadata or a session file.
-pub(crate) fn all_profiles(ctx: &Ctx) -> Vec<String> {
+/// Whether listing profiles asks the OS credential store too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keychain {
+    Search,
+    Leave,
+}
+
+/// Every profile pointauth has anything for: metadata, a session file, a lock file, and
+/// (with `Keychain::Search`, unless `--store file`) an entry in the OS credential store that
+/// no metadata names. What cannot be listed goes to `left`.
+pub(crate) fn all_profiles(ctx: &Ctx, keychain: Keychain, left: &mut Vec<Error>) -> Vec<String> {
     let paths = ctx.stores.paths();
-    let mut profiles = ProfileMeta::profiles(paths);
-    profiles.extend(FileStore::new(paths.data.clone()).profiles());
+    let mut profiles = Vec::new();
+    let mut collect = |found: std::result::Result<Vec<String>, StoreError>| match found {
+        Ok(names) => profiles.extend(names),
+        Err(err) => left.push(err.into()),
+    };
+    collect(ProfileMeta::profiles(paths));
+    collect(FileStore::new(paths.data.clone()).profiles());
+    collect(ProfileLock::profiles(paths));
+    if keychain == Keychain::Search && ctx.store != StoreChoice::File {
+        match KeyringStore::platform().profiles() {
+            Ok(names) => profiles.extend(names),
+            // In `auto` mode, a keychain that cannot be reached here holds nothing anybody
+            // could have put there from here; with `--store keyring` it must be searched.
+            Err(err) if ctx.store == StoreChoice::Auto && err.is_unusable() => {}
+            Err(err) => left.push(keychain_left(&err, None)),
+        }
+    }
+    profiles.retain(|name| is_valid_profile_name(name));
     profiles.sort();
     profiles.dedup();
     profiles
 }
 
-/// Removes everything stored for `profile`; `true` if anything was there.
-fn logout(ctx: &Ctx, profile: &str) -> Result<bool> {
+/// Removes everything stored for `profile`; `true` if anything was there. What cannot be
+/// removed goes to `left`, and the rest is removed anyway.
+fn logout(ctx: &Ctx, profile: &str, left: &mut Vec<Error>) -> bool {
     let paths = ctx.stores.paths();
     // Under the lock: a refresh in flight must not write the session back afterwards.
-    let _lock = ProfileLock::acquire(paths, profile, lock_patience(ctx.api.timeout))?;
+    let lock = match ProfileLock::acquire(paths, profile, lock_patience(ctx.api.timeout)) {
+        Ok(lock) => Some(lock),
+        Err(err) => {
+            left.push(err.into());
+            None
+        }
+    };
+    let record = |result: std::result::Result<bool, StoreError>, left: &mut Vec<Error>| {
+        result.unwrap_or_else(|err| {
+            left.push(err.into());
+            false
+        })
+    };
     // Metadata that cannot be read still gets removed.
     let remembered = ProfileMeta::load(paths, profile).ok().flatten();
     let keychain_holds_it = remembered.is_some_and(|meta| meta.store == StoreKind::Keyring);
-    let mut removed = ctx.stores.open(StoreKind::File).delete(profile)?;
-    let keychain = ctx.stores.open(StoreKind::Keyring);
-    if keychain_holds_it || ctx.store == StoreChoice::Keyring {
-        // Whatever --store says now, the session lives where the metadata says it went.
-        removed |= keychain.delete(profile)?;
-    } else if ctx.store == StoreChoice::Auto {
-        // The metadata may be gone or stale (a keychain write that finished after its
-        // watchdog gave up): clear the keychain too, but an absent keychain is no error.
-        match keychain.delete(profile) {
+    let mut removed = record(ctx.stores.open(StoreKind::File).delete(profile), left);
+    match ctx.store {
+        // `--store file logout` never touches a keychain: say what it left there.
+        StoreChoice::File if keychain_holds_it => left.push(
+            Error::internal(format!(
+                "the session of profile `{profile}` was left in the OS credential store (--store file)"
+            ))
+            .hint(format!(
+                "everything else is removed; run `pointauth --profile {profile} logout` where the \
+                 keychain can be reached, or `pointauth logout --all` there later"
+            )),
+        ),
+        StoreChoice::File => {}
+        choice => match KeyringStore::platform().delete(profile) {
             Ok(found) => removed |= found,
-            Err(err) if err.is_unusable() => {}
-            Err(err) => return Err(err.into()),
-        }
+            // The metadata says nothing went there, and it cannot be asked here: nothing to do.
+            Err(err)
+                if choice == StoreChoice::Auto && !keychain_holds_it && err.is_unusable() => {}
+            Err(err) => left.push(keychain_left(&err, Some(profile))),
+        },
     }
-    removed |= ProfileMeta::delete(paths, profile)?;
-    Ok(removed)
+    removed |= record(ProfileMeta::delete(paths, profile), left);
+    if let Some(lock) = lock
+        && let Err(err) = lock.remove()
+    {
+        left.push(err.into());
+    }
+    removed
+}
+
+/// What is left in the keychain, and how to remove it.
+fn keychain_left(err: &StoreError, profile: Option<&str>) -> Error {
+    let store = KeyringStore::platform();
+    let (what, again) = match profile {
+        Some(profile) => (
+            store.describe(profile),
+            format!("pointauth --profile {profile} logout"),
+        ),
+        None => (
+            "pointauth's entries in the OS credential store".to_owned(),
+            "pointauth logout --all".to_owned(),
+        ),
+    };
+    Error::internal(format!("could not remove {what}: {err}")).hint(format!(
+        "everything else is removed; run `{again}` where the keychain can be reached, \
+         or delete the entries of service pointauth with your keyring tool"
+    ))
 }

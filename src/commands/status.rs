@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::logout::all_profiles;
+use super::logout::{Keychain, all_profiles};
 use crate::error::Result;
 use crate::jwt;
 use crate::output::{local_and_eastern, print_stdout, relative, report, rfc3339};
@@ -23,8 +23,14 @@ pub(crate) struct Options {
 pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     let mut failure = None;
     let reports = if options.all {
+        let mut unlisted = Vec::new();
+        let profiles = all_profiles(ctx, Keychain::Leave, &mut unlisted);
+        for err in &unlisted {
+            report(err);
+            failure.get_or_insert(err.exit_code());
+        }
         // One broken profile must not hide the others: report it and carry on.
-        all_profiles(ctx)
+        profiles
             .iter()
             .filter_map(|profile| {
                 let read = ProfileMeta::load(ctx.stores.paths(), profile)

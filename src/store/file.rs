@@ -1,12 +1,11 @@
-//! The file store: one JSON file per profile, mode 0600 in a 0700 directory, written
-//! atomically; and the private-read, atomic-write and listing helpers the metadata uses too.
+//! The file store: one JSON file per profile, mode 0600 in pointauth's 0700 data directory,
+//! written atomically, read and written only through a verified directory handle.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::secret::Secret;
-use crate::store::{SecretStore, StoreError, StoreResult};
+use crate::store::dir::{Dir, Missing};
+use crate::store::{SecretStore, StoreError, StoreResult, is_valid_profile_name};
 
 /// Nothing pointauth writes comes near this; a larger file is not ours.
 pub(crate) const MAX_FILE: u64 = 1024 * 1024;
@@ -22,13 +21,35 @@ impl FileStore {
     }
 
     pub(crate) fn path(&self, profile: &str) -> PathBuf {
-        self.dir.join(format!("{profile}.json"))
+        self.dir.join(file_name(profile))
     }
 
-    /// Profiles that have a session file.
-    pub(crate) fn profiles(&self) -> Vec<String> {
-        list_json_stems(&self.dir)
+    fn open(&self, missing: Missing) -> StoreResult<Option<Dir>> {
+        Dir::open(&self.dir, missing)
     }
+
+    /// Profiles that have a session file (only names that are valid profile names).
+    pub(crate) fn profiles(&self) -> StoreResult<Vec<String>> {
+        Ok(match self.open(Missing::Absent)? {
+            Some(dir) => profiles_in(&dir)?,
+            None => Vec::new(),
+        })
+    }
+}
+
+/// `<profile>.json`.
+pub(crate) fn file_name(profile: &str) -> String {
+    format!("{profile}.json")
+}
+
+/// The profiles that have a `<profile>.json` in `dir`.
+pub(crate) fn profiles_in(dir: &Dir) -> StoreResult<Vec<String>> {
+    Ok(dir
+        .names()?
+        .into_iter()
+        .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
+        .filter(|stem| is_valid_profile_name(stem))
+        .collect())
 }
 
 impl SecretStore for FileStore {
@@ -37,27 +58,39 @@ impl SecretStore for FileStore {
     }
 
     fn load(&self, profile: &str) -> StoreResult<Option<Secret<String>>> {
-        let path = self.path(profile);
-        read_private(&path)?
-            .map(|bytes| text_of(bytes, "the stored session", profile, &path))
+        let Some(dir) = self.open(Missing::Absent)? else {
+            return Ok(None);
+        };
+        dir.read(&file_name(profile), MAX_FILE)?
+            .map(|bytes| text_of(bytes, "the stored session", profile, &self.path(profile)))
             .transpose()
     }
 
     fn save(&self, profile: &str, value: &Secret<String>) -> StoreResult<()> {
-        write_atomic(
-            &self.dir,
-            &self.dir,
-            &format!("{profile}.json"),
-            value.expose().as_bytes(),
-        )
+        let Some(dir) = self.open(Missing::Create)? else {
+            return Err(StoreError::io(
+                "create",
+                &self.dir,
+                std::io::ErrorKind::NotFound.into(),
+            ));
+        };
+        // Callers hold the profile lock: any temp file of this name was left by a writer
+        // that was killed mid-write.
+        dir.sweep_temps(&file_name(profile))?;
+        dir.write_atomic(&file_name(profile), value.expose().as_bytes())
     }
 
     fn delete(&self, profile: &str) -> StoreResult<bool> {
-        remove(&self.path(profile))
+        let Some(dir) = self.open(Missing::Absent)? else {
+            return Ok(false);
+        };
+        let swept = dir.sweep_temps(&file_name(profile))?;
+        Ok(dir.remove(&file_name(profile))? || swept > 0)
     }
 
+    /// The data directory, if there is one yet, passes the checks.
     fn probe(&self) -> StoreResult<()> {
-        Ok(())
+        self.open(Missing::Absent).map(drop)
     }
 }
 
@@ -79,173 +112,18 @@ pub(crate) fn text_of(
     })
 }
 
-/// Reads a file that must be private to its owner; `None` if it does not exist. The checks
-/// are made on the opened descriptor (the path is opened once, without following a link),
-/// and the read is capped at [`MAX_FILE`].
-pub(crate) fn read_private(path: &Path) -> StoreResult<Option<Vec<u8>>> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        rustix::fs::OFlags::NOFOLLOW.bits() as i32,
-    );
-    let file = match options.open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(err) if is_symlink_refusal(&err) => return Err(not_regular(path)),
-        Err(err) => return Err(StoreError::io("read", path, err)),
-    };
-    let meta = file
-        .metadata()
-        .map_err(|err| StoreError::io("read", path, err))?;
-    if !meta.file_type().is_file() {
-        return Err(not_regular(path));
-    }
-    check_private(path, &meta)?;
-    if meta.len() > MAX_FILE {
-        return Err(StoreError::Unsafe {
-            path: path.to_owned(),
-            problem: "is too large to be a pointauth file".to_owned(),
-            fix: "run `pointauth logout` to remove it, then `pointauth login`".to_owned(),
-        });
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| StoreError::io("read", path, err))?;
-    Ok(Some(bytes))
-}
-
-/// `open(O_NOFOLLOW)` on a symbolic link fails with ELOOP.
-fn is_symlink_refusal(err: &std::io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        err.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = err;
-        false
-    }
-}
-
-fn not_regular(path: &Path) -> StoreError {
-    StoreError::Unsafe {
-        path: path.to_owned(),
-        problem: "is not a regular file".to_owned(),
-        fix: "pointauth never follows links for secrets; remove it and run `pointauth login`"
-            .to_owned(),
-    }
-}
-
-#[cfg(unix)]
-fn check_private(path: &Path, meta: &fs::Metadata) -> StoreResult<()> {
-    use std::os::unix::fs::MetadataExt;
-    let mode = meta.mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(StoreError::Unsafe {
-            path: path.to_owned(),
-            problem: format!("is accessible by other users (mode {mode:03o})"),
-            fix: format!(
-                "run `chmod 600 {}` if you trust its contents, or `pointauth logout` and log in again",
-                path.display()
-            ),
-        });
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path, _meta: &fs::Metadata) -> StoreResult<()> {
-    // On Windows the per-user profile's ACL protects the data directory.
-    Ok(())
-}
-
-/// Creates `dir` when missing: pointauth's own directories (`root`, pointauth's data or state
-/// directory, and everything from it down to `dir`) with mode 0700; missing parents of
-/// `root` (such as `~/.local/state`) as `mkdir -p` would, with the umask's mode.
-pub(crate) fn ensure_private_dir(root: &Path, dir: &Path) -> StoreResult<()> {
-    if let Some(parent) = root.parent() {
-        fs::create_dir_all(parent).map_err(|err| StoreError::io("create", parent, err))?;
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|err| StoreError::io("create", dir, err))
-}
-
-/// Replaces `dir/name` atomically: a 0600 temp file in the same directory, fsync, rename,
-/// fsync the directory. On failure the old file is untouched and the temp file removed.
-///
-/// Callers hold the profile lock, so any other temp file for `name` was left by a writer
-/// that died mid-write: it is swept away first.
-pub(crate) fn write_atomic(root: &Path, dir: &Path, name: &str, bytes: &[u8]) -> StoreResult<()> {
-    ensure_private_dir(root, dir)?;
-    let target = dir.join(name);
-    let prefix = format!(".{name}.tmp-");
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let file_name = entry.file_name();
-            let leftover = file_name
-                .to_string_lossy()
-                .strip_prefix(&prefix)
-                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
-            if leftover {
-                let _ = fs::remove_file(entry.path());
-            }
-        }
-    }
-    let temp = dir.join(format!("{prefix}{}", std::process::id()));
-    let result = (|| {
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, &target)?;
-        #[cfg(unix)]
-        File::open(dir)?.sync_all()?;
-        Ok(())
-    })();
-    result.map_err(|err: std::io::Error| {
-        let _ = fs::remove_file(&temp);
-        StoreError::io("write", target, err)
-    })
-}
-
-/// Removes a file; `false` when there was none.
-pub(crate) fn remove(path: &Path) -> StoreResult<bool> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(true),
-        Err(err) if err.kind() == ErrorKind::NotFound => Ok(false),
-        Err(err) => Err(StoreError::io("remove", path, err)),
-    }
-}
-
-/// The stems of `*.json` files in `dir`, sorted.
-pub(crate) fn list_json_stems(dir: &Path) -> Vec<String> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| !name.starts_with('.'))
-        .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
-        .collect();
-    names.sort();
-    names
-}
-
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::fs;
     use std::os::unix::fs::PermissionsExt;
+
+    /// The process's umask (read by setting and restoring it).
+    fn umask() -> u32 {
+        let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+        rustix::process::umask(old);
+        old.bits()
+    }
 
     #[test]
     fn writes_private_files_in_a_private_directory() {
@@ -266,17 +144,20 @@ mod tests {
         );
     }
 
-    /// The process's umask (read by setting and restoring it).
-    fn umask() -> u32 {
-        let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
-        rustix::process::umask(old);
-        old.bits()
+    #[test]
+    fn reading_makes_no_directory() {
+        let home = tempfile::tempdir().unwrap();
+        let store = FileStore::new(home.path().join("never/pointauth"));
+        assert!(store.load("p").unwrap().is_none());
+        assert!(!store.delete("p").unwrap());
+        assert_eq!(store.profiles().unwrap(), Vec::<String>::new());
+        assert!(!home.path().join("never").exists());
     }
 
     #[test]
     fn refuses_a_file_others_can_read_and_leaves_it_alone() {
         let home = tempfile::tempdir().unwrap();
-        let store = FileStore::new(home.path().to_path_buf());
+        let store = FileStore::new(home.path().join("pointauth"));
         store.save("p", &Secret::new("secret".into())).unwrap();
         fs::set_permissions(store.path("p"), fs::Permissions::from_mode(0o644)).unwrap();
         let err = crate::error::Error::from(store.load("p").unwrap_err());
@@ -287,7 +168,8 @@ mod tests {
     #[test]
     fn refuses_a_symlink() {
         let home = tempfile::tempdir().unwrap();
-        let store = FileStore::new(home.path().to_path_buf());
+        let store = FileStore::new(home.path().join("pointauth"));
+        store.save("q", &Secret::new("x".into())).unwrap();
         let elsewhere = home.path().join("elsewhere");
         fs::write(&elsewhere, "x").unwrap();
         fs::set_permissions(&elsewhere, fs::Permissions::from_mode(0o600)).unwrap();
@@ -301,8 +183,9 @@ mod tests {
     #[test]
     fn a_file_that_is_not_text_is_corrupt_with_the_way_out() {
         let home = tempfile::tempdir().unwrap();
-        let store = FileStore::new(home.path().to_path_buf());
-        write_atomic(home.path(), home.path(), "p.json", b"\xff\xfe{}").unwrap();
+        let store = FileStore::new(home.path().join("pointauth"));
+        store.save("p", &Secret::new("x".into())).unwrap();
+        fs::write(store.path("p"), b"\xff\xfe{}").unwrap();
         let err = store.load("p").unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
         let err = crate::error::Error::from(err);
@@ -316,39 +199,59 @@ mod tests {
     #[test]
     fn a_file_over_the_cap_is_refused() {
         let home = tempfile::tempdir().unwrap();
-        let store = FileStore::new(home.path().to_path_buf());
-        let big = vec![b' '; MAX_FILE as usize + 1];
-        write_atomic(home.path(), home.path(), "p.json", &big).unwrap();
+        let store = FileStore::new(home.path().join("pointauth"));
+        let big = " ".repeat(MAX_FILE as usize + 1);
+        store.save("p", &Secret::new(big)).unwrap();
         assert!(matches!(store.load("p"), Err(StoreError::Unsafe { .. })));
-        let fits = vec![b' '; MAX_FILE as usize];
-        write_atomic(home.path(), home.path(), "p.json", &fits).unwrap();
+        let fits = " ".repeat(MAX_FILE as usize);
+        store.save("p", &Secret::new(fits.clone())).unwrap();
         assert_eq!(store.load("p").unwrap().unwrap().expose().len(), fits.len());
     }
 
     #[test]
-    fn a_temp_file_left_by_a_killed_writer_is_swept_on_the_next_write() {
+    fn a_temp_file_left_by_a_killed_writer_is_swept_on_the_next_write_and_by_delete() {
         let home = tempfile::tempdir().unwrap();
-        let store = FileStore::new(home.path().to_path_buf());
-        let leftover = home.path().join(".p.json.tmp-999999");
+        let dir = home.path().join("pointauth");
+        let store = FileStore::new(dir.clone());
+        store.save("q", &Secret::new("{}".into())).unwrap();
+        let leftover = dir.join(".p.json.tmp-999999");
         fs::write(&leftover, "half a session").unwrap();
-        let other = home.path().join(".q.json.tmp-999999");
+        let random = dir.join(".p.json.tmp-0123456789abcdef");
+        fs::write(&random, "half a session").unwrap();
+        let other = dir.join(".q.json.tmp-999999");
         fs::write(&other, "another profile's").unwrap();
         // Profile `p.json.tmp-x` is another profile whose temp name starts the same way.
-        let lookalike = home.path().join(".p.json.tmp-x.json.tmp-999999");
+        let lookalike = dir.join(".p.json.tmp-x.json.tmp-999999");
         fs::write(&lookalike, "yet another profile's").unwrap();
         store.save("p", &Secret::new("{}".into())).unwrap();
-        assert!(!leftover.exists());
+        assert!(!leftover.exists() && !random.exists());
         assert!(other.exists(), "only this file's leftovers are swept");
         assert!(lookalike.exists());
+        assert!(store.delete("q").unwrap());
+        assert!(!other.exists(), "delete sweeps the profile's leftovers");
     }
 
     #[test]
-    fn delete_is_idempotent() {
+    fn delete_is_idempotent_and_a_directory_in_the_files_place_is_an_error() {
         let home = tempfile::tempdir().unwrap();
-        let store = FileStore::new(home.path().to_path_buf());
+        let store = FileStore::new(home.path().join("pointauth"));
         assert!(!store.delete("p").unwrap());
         store.save("p", &Secret::new("x".into())).unwrap();
         assert!(store.delete("p").unwrap());
         assert!(store.load("p").unwrap().is_none());
+        fs::create_dir(store.path("p")).unwrap();
+        assert!(store.delete("p").is_err(), "a secret may still be there");
+    }
+
+    #[test]
+    fn only_valid_profile_names_are_listed() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("pointauth");
+        let store = FileStore::new(dir.clone());
+        store.save("good", &Secret::new("x".into())).unwrap();
+        fs::write(dir.join("\u{1b}[31mevil.json"), "x").unwrap();
+        fs::write(dir.join(".hidden.json"), "x").unwrap();
+        fs::write(dir.join("notes.txt"), "x").unwrap();
+        assert_eq!(store.profiles().unwrap(), ["good"]);
     }
 }

@@ -1,14 +1,14 @@
 //! The per-profile lock that makes refresh and sign-in single-flight across processes, and
 //! the failure note it carries for the processes that queued behind a failed call.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::file::ensure_private_dir;
+use crate::store::dir::{Dir, Missing};
 use crate::store::{Paths, StoreError, StoreResult};
 
 /// An exclusive lock on `<state>/locks/<profile>.lock`, released on drop (or process exit,
@@ -17,6 +17,8 @@ use crate::store::{Paths, StoreError, StoreResult};
 #[derive(Debug)]
 pub(crate) struct ProfileLock {
     file: File,
+    dir: Dir,
+    name: String,
 }
 
 /// A failed sign-in or refresh, as recorded for waiters: structured fields only, never
@@ -58,39 +60,65 @@ impl Note {
 const MAX_NOTE: u64 = 4096;
 
 impl ProfileLock {
-    /// Waits up to `patience` for the lock.
+    /// Waits up to `patience` for the lock. The lock file is opened like every pointauth
+    /// file (no link followed, checked on the descriptor).
     pub(crate) fn acquire(
         paths: &Paths,
         profile: &str,
         patience: Duration,
     ) -> StoreResult<ProfileLock> {
-        let dir = paths.lock_dir();
-        ensure_private_dir(&paths.state, &dir)?;
-        let path = dir.join(format!("{profile}.lock"));
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(&path)
-            .map_err(|err| StoreError::io("open the lock file", &path, err))?;
+        let dir = paths.state_dir("locks", Missing::Create)?.ok_or_else(|| {
+            StoreError::io(
+                "create",
+                paths.state.join("locks"),
+                std::io::ErrorKind::NotFound.into(),
+            )
+        })?;
+        let name = format!("{profile}.lock");
         let deadline = Instant::now() + patience;
         let mut pause = Duration::from_millis(2);
         loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(ProfileLock { file }),
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    return Err(busy(profile, patience, path));
-                }
-                Err(TryLockError::Error(err)) => {
-                    return Err(StoreError::io("lock", &path, err));
+            let file = dir.lock_file(&name)?;
+            loop {
+                match file.try_lock() {
+                    Ok(()) => break,
+                    Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                        std::thread::sleep(pause);
+                        pause = (pause * 2).min(Duration::from_millis(50));
+                    }
+                    Err(TryLockError::WouldBlock) => {
+                        return Err(busy(profile, patience, dir.path().join(&name)));
+                    }
+                    Err(TryLockError::Error(err)) => {
+                        return Err(StoreError::io("lock", dir.path().join(&name), err));
+                    }
                 }
             }
+            // `logout` removes the lock file while holding it: a lock on a file that no
+            // longer has the name locks nothing another process would see.
+            if dir.still_names(&name, &file) {
+                return Ok(ProfileLock { file, dir, name });
+            }
         }
+    }
+
+    /// Profiles that have a lock file (only valid profile names).
+    pub(crate) fn profiles(paths: &Paths) -> StoreResult<Vec<String>> {
+        let Some(dir) = paths.state_dir("locks", Missing::Absent)? else {
+            return Ok(Vec::new());
+        };
+        Ok(dir
+            .names()?
+            .into_iter()
+            .filter_map(|name| name.strip_suffix(".lock").map(str::to_owned))
+            .filter(|stem| crate::store::is_valid_profile_name(stem))
+            .collect())
+    }
+
+    /// Removes the lock file (`logout`): waiters that had it open see it is gone and open
+    /// the new one.
+    pub(crate) fn remove(self) -> StoreResult<()> {
+        self.dir.remove(&self.name).map(drop)
     }
 
     /// The note another process left, if it is one pointauth wrote.
@@ -155,8 +183,8 @@ mod tests {
 
     fn paths(home: &tempfile::TempDir) -> Paths {
         Paths {
-            data: home.path().join("data"),
-            state: home.path().join("state"),
+            data: home.path().join("data/pointauth"),
+            state: home.path().join("state/pointauth"),
         }
     }
 

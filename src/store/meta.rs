@@ -1,12 +1,14 @@
 //! What a profile remembers that is not secret: base URL, username, and which store holds
-//! its session. Kept as a plain 0600 JSON file under the state dir.
+//! its session. A plain 0600 JSON file under the state dir's `profiles/`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::file::{list_json_stems, read_private, remove, text_of, write_atomic};
+use crate::store::dir::Missing;
+use crate::store::file::{MAX_FILE, file_name, profiles_in, text_of};
 use crate::store::{Paths, StoreError, StoreKind, StoreResult};
 
 const WHAT: &str = "the remembered settings";
+const DIR: &str = "profiles";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ProfileMeta {
@@ -17,10 +19,13 @@ pub(crate) struct ProfileMeta {
 
 impl ProfileMeta {
     pub(crate) fn load(paths: &Paths, profile: &str) -> StoreResult<Option<ProfileMeta>> {
-        let path = paths.meta_dir().join(format!("{profile}.json"));
-        let Some(bytes) = read_private(&path)? else {
+        let Some(dir) = paths.state_dir(DIR, Missing::Absent)? else {
             return Ok(None);
         };
+        let Some(bytes) = dir.read(&file_name(profile), MAX_FILE)? else {
+            return Ok(None);
+        };
+        let path = dir.path().join(file_name(profile));
         let text = text_of(bytes, WHAT, profile, &path)?;
         serde_json::from_str(text.expose())
             .map(Some)
@@ -35,20 +40,31 @@ impl ProfileMeta {
     pub(crate) fn save(&self, paths: &Paths, profile: &str) -> StoreResult<()> {
         // Plain strings and an enum: serialising cannot fail.
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
-        write_atomic(
-            &paths.state,
-            &paths.meta_dir(),
-            &format!("{profile}.json"),
-            text.as_bytes(),
-        )
+        let Some(dir) = paths.state_dir(DIR, Missing::Create)? else {
+            return Err(StoreError::io(
+                "create",
+                paths.state.join(DIR),
+                std::io::ErrorKind::NotFound.into(),
+            ));
+        };
+        dir.sweep_temps(&file_name(profile))?;
+        dir.write_atomic(&file_name(profile), text.as_bytes())
     }
 
+    /// Removes the profile's metadata (and any temp file a killed writer left of it).
     pub(crate) fn delete(paths: &Paths, profile: &str) -> StoreResult<bool> {
-        remove(&paths.meta_dir().join(format!("{profile}.json")))
+        let Some(dir) = paths.state_dir(DIR, Missing::Absent)? else {
+            return Ok(false);
+        };
+        let swept = dir.sweep_temps(&file_name(profile))?;
+        Ok(dir.remove(&file_name(profile))? || swept > 0)
     }
 
-    /// Profiles that remember something.
-    pub(crate) fn profiles(paths: &Paths) -> Vec<String> {
-        list_json_stems(&paths.meta_dir())
+    /// Profiles that remember something (only valid profile names).
+    pub(crate) fn profiles(paths: &Paths) -> StoreResult<Vec<String>> {
+        match paths.state_dir(DIR, Missing::Absent)? {
+            Some(dir) => profiles_in(&dir),
+            None => Ok(Vec::new()),
+        }
     }
 }

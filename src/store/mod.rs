@@ -1,6 +1,8 @@
 //! Where sessions live: the store boundary (one secret blob per profile), its typed errors,
 //! the stores behind it, the choice between them, and the paths of pointauth's files.
 
+#[cfg_attr(not(unix), path = "dir_portable.rs")]
+mod dir;
 mod file;
 mod keyring;
 pub(crate) mod lock;
@@ -121,6 +123,25 @@ impl StoreError {
                 | StoreError::TimedOut { .. }
                 | StoreError::Locked { .. }
         )
+    }
+
+    /// A copy of an "unusable here" error, to answer later calls with at once.
+    pub(crate) fn unusable_copy(&self) -> Option<StoreError> {
+        match self {
+            StoreError::Unavailable { store, reason } => Some(StoreError::Unavailable {
+                store,
+                reason: reason.clone(),
+            }),
+            StoreError::TimedOut { store, after } => Some(StoreError::TimedOut {
+                store,
+                after: *after,
+            }),
+            StoreError::Locked { store, reason } => Some(StoreError::Locked {
+                store,
+                reason: reason.clone(),
+            }),
+            _ => None,
+        }
     }
 
     pub(crate) fn io(

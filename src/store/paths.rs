@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::store::StoreResult;
+use crate::store::dir::{Dir, Missing};
 
 /// pointauth's two directories.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,12 +98,12 @@ impl Paths {
         Ok(Paths { data, state })
     }
 
-    pub(crate) fn meta_dir(&self) -> PathBuf {
-        self.state.join("profiles")
-    }
-
-    pub(crate) fn lock_dir(&self) -> PathBuf {
-        self.state.join("locks")
+    /// `state/<sub>` (`profiles`, `locks`), through verified handles.
+    pub(crate) fn state_dir(&self, sub: &str, missing: Missing) -> StoreResult<Option<Dir>> {
+        match Dir::open(&self.state, missing)? {
+            Some(state) => state.child(sub, missing),
+            None => Ok(None),
+        }
     }
 }
 
@@ -128,7 +130,6 @@ mod tests {
         let paths = Paths::discover(&sources(Some("/d"), Some("/s"), None)).unwrap();
         assert_eq!(paths.data, PathBuf::from("/d/pointauth"));
         assert_eq!(paths.state, PathBuf::from("/s/pointauth"));
-        assert_eq!(paths.lock_dir(), PathBuf::from("/s/pointauth/locks"));
     }
 
     #[test]

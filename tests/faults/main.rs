@@ -164,15 +164,22 @@ pub fn std_cmd(cmd: &assert_cmd::Command) -> std::process::Command {
     std
 }
 
-/// Opens the profile's lock file and takes the lock, as another pointauth would.
+/// Opens the profile's lock file and takes the lock, as another pointauth would (private
+/// directories, a 0600 file: pointauth refuses anything else).
 pub fn hold_lock(env: &TestEnv) -> std::fs::File {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let dir = env.home().join("state/pointauth/locks");
-    std::fs::create_dir_all(&dir).expect("lock dir");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .expect("lock dir");
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o600)
         .open(dir.join("default.lock"))
         .expect("open lock file");
     file.lock().expect("take the profile lock");

@@ -584,22 +584,32 @@ fn auto_logout_clears_a_keychain_entry_whose_metadata_is_gone() {
 }
 
 #[test]
-fn logout_with_store_file_still_removes_a_keychain_session() {
+fn logout_with_store_file_never_touches_the_keychain_and_names_what_is_left() {
     let Some(kr) = PrivateKeyring::unlocked() else {
         return;
     };
     let env = TestEnv::new();
     assert!(login(&env, kr.address(), "keyring").status.success());
-    on_bus(&env, kr.address())
+    // The keychain is not asked: the bus could be gone, and nothing waits on it.
+    let out = on_bus(&env, kr.address())
         .args(["--store", "file", "logout"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("Logged out"));
-    assert_eq!(
-        kr.lookup(DEFAULT_ENTRY),
-        None,
-        "the keychain entry is gone too"
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("left"), "{stderr}");
+    assert!(stderr.contains("pointauth logout"), "{stderr}");
+    assert!(
+        kr.lookup(DEFAULT_ENTRY).is_some(),
+        "the keychain entry is untouched"
     );
+    assert!(!env.meta_path("default").exists(), "the files are gone");
+    // A logout that may use the keychain then finds the entry no metadata names.
+    on_bus(&env, kr.address())
+        .args(["logout", "--all"])
+        .assert()
+        .success();
+    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
 }
 
 /// Puts `secret` into pointauth's entry for profile `default` with `secret-tool`, as a damaged

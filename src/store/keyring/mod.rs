@@ -6,7 +6,7 @@ mod bounded;
 mod parts;
 mod platform;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::secret::Secret;
@@ -35,6 +35,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
 pub(crate) struct KeyringStore {
     backend: Arc<dyn Backend>,
     timeout: Duration,
+    /// Once the store turned out unusable here (no bus, no answer, locked), every later call
+    /// of this process gets that answer at once: a keychain that hung once is not waited on
+    /// twice in one command.
+    unusable: Arc<Mutex<Option<StoreError>>>,
 }
 
 impl std::fmt::Debug for KeyringStore {
@@ -49,23 +53,59 @@ impl KeyringStore {
     /// The platform's store. One connection per process: a Secret Service connection and
     /// its key exchange cost several milliseconds, and a refresh reads then writes.
     pub(crate) fn platform() -> Self {
-        static PLATFORM: OnceLock<Arc<Platform>> = OnceLock::new();
-        let platform = PLATFORM.get_or_init(|| Arc::new(Platform::default()));
-        Self::with_backend(Arc::clone(platform) as Arc<dyn Backend>, CALL_TIMEOUT)
+        static PLATFORM: OnceLock<KeyringStore> = OnceLock::new();
+        PLATFORM
+            .get_or_init(|| {
+                let platform: Arc<dyn Backend> = Arc::new(Platform::default());
+                Self::with_backend(platform, CALL_TIMEOUT)
+            })
+            .clone()
     }
 
     pub(crate) fn with_backend(backend: Arc<dyn Backend>, timeout: Duration) -> Self {
-        KeyringStore { backend, timeout }
+        KeyringStore {
+            backend,
+            timeout,
+            unusable: Arc::new(Mutex::new(None)),
+        }
     }
 
     fn call<T: Send + 'static>(
         &self,
         op: impl FnOnce(&dyn Backend) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
+        let lock = || {
+            self.unusable
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(err) = lock().as_ref().and_then(StoreError::unusable_copy) {
+            return Err(err);
+        }
         let backend = Arc::clone(&self.backend);
-        bounded(self.backend.name(), self.timeout, move || {
+        let result = bounded(self.backend.name(), self.timeout, move || {
             op(backend.as_ref())
-        })
+        });
+        if let Err(err) = &result
+            && let Some(copy) = err.unusable_copy()
+        {
+            *lock() = Some(copy);
+        }
+        result
+    }
+}
+
+impl KeyringStore {
+    /// Profiles that have an entry of their own (parts are not profiles).
+    pub(crate) fn profiles(&self) -> StoreResult<Vec<String>> {
+        let mut names: Vec<String> = self
+            .call(|backend| backend.list())?
+            .into_iter()
+            .filter(|name| !name.contains('#'))
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 }
 

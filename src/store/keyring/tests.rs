@@ -342,3 +342,28 @@ fn an_entry_that_is_not_text_is_corrupt_and_can_be_replaced() {
     store.save("p", &session_like(20)).unwrap();
     assert_eq!(store.load("p").unwrap().unwrap(), session_like(20));
 }
+
+#[test]
+fn profiles_are_entries_of_their_own_not_parts() {
+    let backend = Capped::new(100);
+    let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+    store.save("b", &session_like(250)).unwrap();
+    store.save("a", &session_like(20)).unwrap();
+    assert_eq!(store.profiles().unwrap(), ["a", "b"]);
+}
+
+#[test]
+fn a_keychain_that_hung_once_is_not_waited_on_again_by_the_same_process() {
+    let store = KeyringStore::with_backend(Arc::new(Hanging), Duration::from_millis(200));
+    assert!(matches!(store.load("p"), Err(StoreError::TimedOut { .. })));
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        store.save("p", &session_like(5)),
+        Err(StoreError::TimedOut { .. })
+    ));
+    assert!(matches!(store.probe(), Err(StoreError::TimedOut { .. })));
+    assert!(
+        started.elapsed() < Duration::from_millis(150),
+        "answered at once"
+    );
+}
