@@ -90,14 +90,10 @@ impl Dir {
 
     /// The file `name`, at most `max` bytes; `None` if there is none.
     pub(crate) fn read(&self, name: &str, max: u64) -> StoreResult<Option<Vec<u8>>> {
-        let Some(file) = self.open_file(name, Open::Read)? else {
+        let Some((file, len)) = self.open_file(name, Open::Read)? else {
             return Ok(None);
         };
         let path = self.path.join(name);
-        let len = file
-            .metadata()
-            .map_err(|err| StoreError::io("read", &path, err))?
-            .len();
         if len > max {
             return Err(StoreError::Unsafe {
                 path,
@@ -105,7 +101,8 @@ impl Dir {
                 fix: "run `pointauth logout` to remove it, then `pointauth login`".to_owned(),
             });
         }
-        let mut bytes = Vec::new();
+        // Sized from the descriptor's stat: one read, not a doubling series of them.
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
         file.take(max + 1)
             .read_to_end(&mut bytes)
             .map_err(|err| StoreError::io("read", &path, err))?;
@@ -115,6 +112,7 @@ impl Dir {
     /// The lock file `name`, opened read-write and created 0600 if missing.
     pub(crate) fn lock_file(&self, name: &str) -> StoreResult<File> {
         self.open_file(name, Open::ReadWriteCreate)?
+            .map(|(file, _)| file)
             .ok_or_else(|| StoreError::io("open", self.path.join(name), ErrorKind::NotFound.into()))
     }
 
@@ -190,7 +188,8 @@ impl Dir {
         Ok(names)
     }
 
-    fn open_file(&self, name: &str, how: Open) -> StoreResult<Option<File>> {
+    /// The file `name` and its size, checked on the descriptor.
+    fn open_file(&self, name: &str, how: Open) -> StoreResult<Option<(File, u64)>> {
         let path = self.path.join(name);
         let flags = OFlags::NOFOLLOW
             | OFlags::CLOEXEC
@@ -205,8 +204,8 @@ impl Dir {
             Err(Errno::LOOP) => return Err(not_regular(&path)),
             Err(err) => return Err(StoreError::io("open", &path, err.into())),
         };
-        check_file(&fd, &path)?;
-        Ok(Some(File::from(fd)))
+        let len = check_file(&fd, &path)?;
+        Ok(Some((File::from(fd), len)))
     }
 
     fn create_temp(&self, name: &str) -> StoreResult<(String, File)> {
@@ -246,7 +245,7 @@ impl Dir {
             .map_err(|err| StoreError::io("check", &self.path, err.into()))?;
         let mode = stat.st_mode & 0o7777;
         let owner = stat.st_uid;
-        let me = rustix::process::geteuid().as_raw();
+        let me = euid();
         if owner != me {
             return Err(StoreError::Unsafe {
                 problem: format!("is owned by another user (uid {owner}, not {me})"),
@@ -305,14 +304,14 @@ fn not_regular(path: &Path) -> StoreError {
     }
 }
 
-/// The checks every file pointauth reads or locks passes.
-fn check_file(fd: &OwnedFd, path: &Path) -> StoreResult<()> {
+/// The checks every file pointauth reads or locks passes; its size.
+fn check_file(fd: &OwnedFd, path: &Path) -> StoreResult<u64> {
     let stat = rustix::fs::fstat(fd).map_err(|err| StoreError::io("check", path, err.into()))?;
     if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
         return Err(not_regular(path));
     }
     let owner = stat.st_uid;
-    let me = rustix::process::geteuid().as_raw();
+    let me = euid();
     if owner != me {
         return Err(StoreError::Unsafe {
             path: path.to_owned(),
@@ -347,7 +346,7 @@ fn check_file(fd: &OwnedFd, path: &Path) -> StoreResult<()> {
             ),
         });
     }
-    Ok(())
+    Ok(u64::try_from(stat.st_size).unwrap_or(u64::MAX))
 }
 
 /// Whether `entry` is a temp file of a writer of `name`: `.<name>.tmp-` then hex digits
@@ -358,6 +357,12 @@ pub(crate) fn is_temp_of(entry: &str, name: &str) -> bool {
         .and_then(|rest| rest.strip_prefix(name))
         .and_then(|rest| rest.strip_prefix(".tmp-"))
         .is_some_and(|suffix| !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The effective user, asked once per process.
+fn euid() -> u32 {
+    static EUID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *EUID.get_or_init(|| rustix::process::geteuid().as_raw())
 }
 
 fn random_hex() -> String {

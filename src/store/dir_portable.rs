@@ -94,9 +94,14 @@ impl Dir {
 
     pub(crate) fn write_atomic(&self, name: &str, bytes: &[u8]) -> StoreResult<()> {
         let target = self.path.join(name);
-        let temp = self.path.join(format!(".{name}.tmp-{}", std::process::id()));
+        let temp = self
+            .path
+            .join(format!(".{name}.tmp-{}", std::process::id()));
         let written = (|| {
-            let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)?;
             file.write_all(bytes)?;
             file.sync_all()?;
             fs::rename(&temp, &target)
