@@ -170,11 +170,6 @@ impl Session {
         now < self.refresh_expires_at
     }
 
-    /// Usable: something can still be handed out, or a refresh may still succeed.
-    pub(crate) fn usable(&self, now: DateTime<Utc>) -> bool {
-        self.access_valid(now) || self.refresh_valid(now)
-    }
-
     /// Serialises the session for a store. The result holds both tokens.
     pub(crate) fn to_json(&self) -> Secret<String> {
         let stored = Stored {

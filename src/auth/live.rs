@@ -11,8 +11,9 @@ use crate::error::Result;
 use crate::secret::Secret;
 use crate::session::{Clock, Grant, Session};
 use crate::store::lock::{Note, ProfileLock};
-use crate::store::meta::ProfileMeta;
-use crate::store::{StoreChoice, StoreKind, Stores, load_session};
+use crate::jwt;
+use crate::store::meta::{META_VERSION, ProfileMeta, Summary};
+use crate::store::{StoreChoice, StoreError, StoreKind, Stores, load_session};
 
 /// One profile's session in the stores, found through its metadata.
 #[derive(Debug)]
@@ -55,6 +56,37 @@ impl<'a> ProfileStore<'a> {
     }
 }
 
+impl ProfileStore<'_> {
+    /// Writes the metadata: where the session is, and what `status` shows of it.
+    fn remember(&self, kind: StoreKind, session: Option<&Session>) -> Result<()> {
+        let previous = ProfileMeta::load(self.stores.paths(), self.profile).ok().flatten();
+        let (base_url, username) = match (session, &previous) {
+            (Some(session), _) => (session.base_url.clone(), session.username.clone()),
+            (None, Some(meta)) => (meta.base_url.clone(), meta.username.clone()),
+            (None, None) => return Ok(()),
+        };
+        let meta = ProfileMeta {
+            version: META_VERSION,
+            base_url,
+            username,
+            store: kind,
+            session: session.map(|session| {
+                let identity = jwt::identity(session.access_token.expose());
+                Summary {
+                    access_token_expires_at: session.access_expires_at,
+                    refresh_token_expires_at: session.refresh_expires_at,
+                    email: identity.email,
+                    user_id: identity.user_id,
+                }
+            }),
+        };
+        if previous.as_ref() != Some(&meta) {
+            meta.save(self.stores.paths(), self.profile)?;
+        }
+        Ok(())
+    }
+}
+
 impl SessionStore for ProfileStore<'_> {
     fn load(&self) -> Result<Option<Session>> {
         let kind = self.kind()?;
@@ -67,10 +99,10 @@ impl SessionStore for ProfileStore<'_> {
             Some(kind) => kind,
             None => self.kind()?,
         };
-        Ok(self
-            .stores
+        self.stores
             .open(kind)
-            .save(self.profile, &session.to_json())?)
+            .save(self.profile, &session.to_json())?;
+        self.remember(kind, Some(session))
     }
 
     fn store_new(&self, session: &Session) -> Result<Option<String>> {
@@ -87,16 +119,19 @@ impl SessionStore for ProfileStore<'_> {
         {
             let _ = self.stores.open(previous).delete(self.profile);
         }
-        ProfileMeta {
-            base_url: session.base_url.clone(),
-            username: session.username.clone(),
-            store: kind,
-        }
-        .save(self.stores.paths(), self.profile)?;
+        self.remember(kind, Some(session))?;
         self.loaded_from.set(Some(kind));
-        Ok(fallback.map(|why| {
+        // Once per profile: a profile already in the file store is not warned about again.
+        let warned_before = previous == Some(StoreKind::File);
+        Ok(fallback.filter(|_| !warned_before).map(|why| {
+            let reason = match why {
+                StoreError::TimedOut { .. } => "the OS credential store did not answer",
+                StoreError::Locked { .. } => "the OS credential store is locked",
+                _ => "no OS credential store is running here",
+            };
             format!(
-                "{why}; session saved to {} (mode 0600) instead",
+                "{reason}; session saved to {} (mode 0600) instead; \
+                 --store file (or POINTAUTH_STORE=file) chooses it without this warning",
                 self.stores.open(StoreKind::File).describe(self.profile)
             )
         }))
@@ -127,7 +162,8 @@ impl SessionStore for ProfileStore<'_> {
             None => self.kind()?,
         };
         self.stores.open(kind).delete(self.profile)?;
-        Ok(())
+        // The profile still remembers where and as whom it signed in, for the next login.
+        self.remember(kind, None)
     }
 }
 

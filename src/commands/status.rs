@@ -1,4 +1,6 @@
-//! `pointauth status`: who is signed in and until when. Offline: no request is made.
+//! `pointauth status`: who is signed in and until when, from what pointauth last recorded in
+//! the profile's metadata. Offline and keychain-free: no request, no credential store (so no
+//! unlock prompt on a locked keyring, no hang on a missing one).
 
 use std::process::ExitCode;
 
@@ -7,12 +9,11 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use super::logout::{Keychain, all_profiles};
-use crate::error::Result;
-use crate::jwt;
+use crate::error::{Error, Result};
 use crate::output::{local_and_eastern, print_stdout, relative, report, rfc3339};
-use crate::session::Session;
-use crate::store::meta::ProfileMeta;
-use crate::store::{StoreKind, Stores, load_session};
+use crate::store::meta::{META_VERSION, ProfileMeta, Summary};
+use crate::store::{Stores, load_session};
+use crate::text::sanitize;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Options {
@@ -21,38 +22,33 @@ pub(crate) struct Options {
 }
 
 pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
-    let mut failure = None;
-    let reports = if options.all {
+    let reports: Vec<std::result::Result<Report, (String, Error)>> = if options.all {
         let mut unlisted = Vec::new();
         let profiles = all_profiles(ctx, Keychain::Leave, &mut unlisted);
         for err in &unlisted {
             report(err);
-            failure.get_or_insert(err.exit_code());
         }
-        // One broken profile must not hide the others: report it and carry on.
-        profiles
+        // One broken profile must not hide the others: it is listed with its error.
+        let mut reports: Vec<_> = profiles
             .iter()
-            .filter_map(|profile| {
-                let read = ProfileMeta::load(ctx.stores.paths(), profile)
-                    .map_err(Into::into)
-                    .and_then(|meta| Report::of(ctx, profile, meta.as_ref()));
-                match read {
-                    Ok(report) => Some(report),
-                    Err(err) => {
-                        report(&err);
-                        failure.get_or_insert(err.exit_code());
-                        None
-                    }
-                }
+            .map(|profile| {
+                ProfileMeta::load(ctx.stores.paths(), profile)
+                    .map_err(Error::from)
+                    .and_then(|meta| Report::of(ctx, profile, meta, None))
+                    .map_err(|err| (profile.clone(), err))
             })
-            .collect()
+            .collect();
+        if !unlisted.is_empty() && reports.is_empty() {
+            reports.extend(unlisted.into_iter().map(|err| Err((String::new(), err))));
+        }
+        reports
     } else {
-        let meta = ctx.meta()?;
-        vec![Report::of(ctx, ctx.profile(), meta)?]
+        let meta = ctx.meta()?.cloned();
+        vec![Ok(Report::of(ctx, ctx.profile(), meta, Some(ctx))?)]
     };
 
     let text = if options.json {
-        let values: Vec<Value> = reports.iter().map(Report::json).collect();
+        let values: Vec<Value> = reports.iter().map(json_of).collect();
         let value = if options.all {
             Value::Array(values)
         } else {
@@ -64,80 +60,123 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     } else {
         reports
             .iter()
-            .map(Report::text)
+            .map(|report| match report {
+                Ok(report) => report.text(),
+                Err((profile, err)) => format!(
+                    "profile:       {profile}\n  error:       {}\n",
+                    sanitize(&err.to_string())
+                ),
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
     print_stdout(&text)?;
-    if let Some(code) = failure {
-        return Ok(code);
+    // Unreadable profiles are named on stderr too, with the way out.
+    for (_, err) in reports.iter().filter_map(|report| report.as_ref().err()) {
+        report(err);
     }
-    let usable = !reports.is_empty() && reports.iter().all(|report| report.usable);
-    Ok(if usable {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(3)
+    let unreadable = reports.iter().any(std::result::Result::is_err);
+    let usable = !reports.is_empty()
+        && reports
+            .iter()
+            .all(|report| report.as_ref().is_ok_and(|report| report.usable));
+    Ok(match (unreadable, usable) {
+        (true, _) => ExitCode::from(1),
+        (false, true) => ExitCode::SUCCESS,
+        (false, false) => ExitCode::from(3),
     })
+}
+
+fn json_of(report: &std::result::Result<Report, (String, Error)>) -> Value {
+    match report {
+        Ok(report) => report.json(),
+        Err((profile, err)) => json!({"profile": profile, "error": err.to_string()}),
+    }
 }
 
 struct Report {
     profile: String,
-    session: Option<(Session, StoreKind, String)>,
+    meta: Option<ProfileMeta>,
+    summary: Option<Summary>,
+    location: String,
+    /// Why the session is not for the identity asked for, if it is not.
+    mismatch: Option<String>,
     now: DateTime<Utc>,
     usable: bool,
 }
 
 impl Report {
-    fn of(ctx: &Ctx, profile: &str, meta: Option<&ProfileMeta>) -> Result<Report> {
+    /// The report of `profile` from its metadata. `asked` is the context whose base URL and
+    /// username were asked for (the identity rule); `None` for `--all`.
+    fn of(
+        ctx: &Ctx,
+        profile: &str,
+        meta: Option<ProfileMeta>,
+        asked: Option<&Ctx>,
+    ) -> Result<Report> {
         let now = ctx.now();
-        let kind = Stores::kind_for_reading(ctx.store, meta.map(|meta| meta.store));
-        let store = ctx.stores.open(kind);
-        let session =
-            load_session(&*store, profile)?.map(|session| (session, kind, store.describe(profile)));
-        let usable = session.as_ref().is_some_and(|(s, _, _)| s.usable(now));
+        let summary = match &meta {
+            Some(meta) if meta.version >= META_VERSION => meta.session.clone(),
+            // Written by pointauth 0.1, which kept no summary: read the session once.
+            Some(meta) => legacy_summary(ctx, profile, meta)?,
+            None => None,
+        };
+        let location = meta.as_ref().map_or_else(String::new, |meta| {
+            ctx.stores.open(meta.store).describe(profile)
+        });
+        let mismatch = match (asked, &meta) {
+            (Some(asked), Some(meta)) if summary.is_some() => identity_mismatch(asked, meta),
+            _ => None,
+        };
+        let usable = mismatch.is_none()
+            && summary.as_ref().is_some_and(|summary| {
+                now < summary.access_token_expires_at || now < summary.refresh_token_expires_at
+            });
         Ok(Report {
             profile: profile.to_owned(),
-            session,
+            meta,
+            summary,
+            location,
+            mismatch,
             now,
             usable,
         })
     }
 
     fn json(&self) -> Value {
-        let Some((session, kind, _)) = &self.session else {
+        let (Some(meta), Some(summary)) = (&self.meta, &self.summary) else {
             return json!({"profile": self.profile, "logged_in": false});
         };
-        let identity = jwt::identity(session.access_token.expose());
         json!({
             "profile": self.profile,
             "logged_in": true,
-            "base_url": session.base_url,
-            "username": session.username,
-            "email": identity.email,
-            "user_id": identity.user_id,
-            "store": kind.name(),
-            "access_token_expires_at": rfc3339(session.access_expires_at),
-            "access_token_valid": session.access_valid(self.now),
-            "refresh_token_expires_at": rfc3339(session.refresh_expires_at),
-            "refresh_token_valid": session.refresh_valid(self.now),
+            "base_url": meta.base_url,
+            "username": meta.username,
+            "email": summary.email,
+            "user_id": summary.user_id,
+            "store": meta.store.name(),
+            "access_token_expires_at": rfc3339(summary.access_token_expires_at),
+            "access_token_valid": self.now < summary.access_token_expires_at,
+            "refresh_token_expires_at": rfc3339(summary.refresh_token_expires_at),
+            "refresh_token_valid": self.now < summary.refresh_token_expires_at,
         })
     }
 
     fn text(&self) -> String {
-        let Some((session, kind, location)) = &self.session else {
+        let (Some(meta), Some(summary)) = (&self.meta, &self.summary) else {
             return format!(
-                "profile:  {}\n  not logged in; run `pointauth login`\n",
+                "profile:       {}\nstatus:        not logged in; run `pointauth login`\n",
                 self.profile
             );
         };
-        let identity = jwt::identity(session.access_token.expose());
-        let mut user = session.username.clone();
+        let mut user = meta.username.clone();
         let details: Vec<String> = [
-            identity
+            summary
                 .email
-                .filter(|email| *email != session.username)
-                .map(|e| format!("email {e}")),
-            identity.user_id.map(|id| format!("user id {id}")),
+                .clone()
+                .filter(|email| *email != meta.username)
+                .map(|email| format!("email {email}")),
+            summary.user_id.clone().map(|id| format!("user id {id}")),
         ]
         .into_iter()
         .flatten()
@@ -145,29 +184,67 @@ impl Report {
         if !details.is_empty() {
             user = format!("{user} ({})", details.join(", "));
         }
-        let state = |valid: bool| if valid { "valid" } else { "expired" };
-        let verdict = if self.usable {
-            "usable"
-        } else {
-            "ended; run `pointauth login`"
+        let when = |at: DateTime<Utc>, ending: &str| {
+            if self.now < at {
+                format!("{ending} {}, {}", relative(at, self.now), local_and_eastern(at))
+            } else {
+                format!("expired {}, {}", relative(at, self.now), local_and_eastern(at))
+            }
+        };
+        let verdict = match (&self.mismatch, self.usable) {
+            (Some(why), _) => format!("not usable here: {why}"),
+            (None, true) => "usable".to_owned(),
+            (None, false) => "ended; run `pointauth login`".to_owned(),
         };
         format!(
             "profile:       {}\n\
              base URL:      {}\n\
              user:          {user}\n\
-             store:         {} ({location})\n\
-             access token:  {}, expires {} — {}\n\
-             session:       {}, ends {} — {}\n\
+             store:         {}, {}\n\
+             access token:  {}\n\
+             session:       {}\n\
              status:        {verdict}\n",
             self.profile,
-            session.base_url,
-            kind.name(),
-            state(session.access_valid(self.now)),
-            relative(session.access_expires_at, self.now),
-            local_and_eastern(session.access_expires_at),
-            state(session.refresh_valid(self.now)),
-            relative(session.refresh_expires_at, self.now),
-            local_and_eastern(session.refresh_expires_at),
+            meta.base_url,
+            meta.store.name(),
+            self.location,
+            when(summary.access_token_expires_at, "expires"),
+            when(summary.refresh_token_expires_at, "ends"),
         )
     }
+}
+
+/// The identity rule: a session is usable only for the base URL and username it was signed
+/// in with, so `status` and `token` agree.
+fn identity_mismatch(asked: &Ctx, meta: &ProfileMeta) -> Option<String> {
+    let held = format!("it holds {} at {}", meta.username, meta.base_url);
+    if asked.identity.base_url.as_str() != meta.base_url {
+        return Some(format!("{held}, not {}", asked.identity.base_url));
+    }
+    match &asked.identity.username {
+        Some(wanted) if *wanted != meta.username => Some(format!("{held}, not {wanted}")),
+        _ => None,
+    }
+}
+
+/// A summary for metadata pointauth 0.1 wrote: its file store is read (never a keychain,
+/// which status does not touch; a 0.1 keychain session shows its expiry after the next
+/// refresh or login).
+fn legacy_summary(ctx: &Ctx, profile: &str, meta: &ProfileMeta) -> Result<Option<Summary>> {
+    if meta.store != crate::store::StoreKind::File {
+        return Ok(None);
+    }
+    let store = ctx.stores.open(Stores::kind_for_reading(
+        crate::store::StoreChoice::File,
+        None,
+    ));
+    Ok(load_session(&*store, profile)?.map(|session| {
+        let identity = crate::jwt::identity(session.access_token.expose());
+        Summary {
+            access_token_expires_at: session.access_expires_at,
+            refresh_token_expires_at: session.refresh_expires_at,
+            email: identity.email,
+            user_id: identity.user_id,
+        }
+    }))
 }

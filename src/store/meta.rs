@@ -1,6 +1,7 @@
 //! What a profile remembers that is not secret: base URL, username, and which store holds
 //! its session. A plain 0600 JSON file under the state dir's `profiles/`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::store::dir::Missing;
@@ -10,11 +11,31 @@ use crate::store::{Paths, StoreError, StoreKind, StoreResult};
 const WHAT: &str = "the remembered settings";
 const DIR: &str = "profiles";
 
+/// The metadata's format: 2 records `session` (v1 had no `version` and no `session`).
+pub(crate) const META_VERSION: u32 = 2;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ProfileMeta {
+    /// 0 for a file v1 wrote.
+    #[serde(default)]
+    pub(crate) version: u32,
     pub(crate) base_url: String,
     pub(crate) username: String,
     pub(crate) store: StoreKind,
+    /// What `status` shows of the session, so it never reads a credential store; `None`
+    /// when the profile holds no session (it ended, or was never there).
+    #[serde(default)]
+    pub(crate) session: Option<Summary>,
+}
+
+/// The non-secret facts of a session: its expiries and who it is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Summary {
+    pub(crate) access_token_expires_at: DateTime<Utc>,
+    pub(crate) refresh_token_expires_at: DateTime<Utc>,
+    /// From the access token's claims, already sanitised.
+    pub(crate) email: Option<String>,
+    pub(crate) user_id: Option<String>,
 }
 
 impl ProfileMeta {

@@ -93,16 +93,17 @@ fn status_shows_who_where_and_until_when_without_a_request_or_a_token() {
 fn status_exit_code_follows_the_session_not_the_access_token() {
     let env = TestEnv::new();
     env.login();
-    env.edit_session("default", |s| {
-        s["access_token_expires_at"] = json!(from_now(-60))
+    // What status reads: the expiries pointauth recorded in the profile's metadata.
+    env.edit_meta("default", |m| {
+        m["session"]["access_token_expires_at"] = json!(from_now(-60))
     });
     env.cmd()
         .arg("status")
         .assert()
         .success()
         .stdout(predicate::str::contains("expired"));
-    env.edit_session("default", |s| {
-        s["refresh_token_expires_at"] = json!(from_now(-1))
+    env.edit_meta("default", |m| {
+        m["session"]["refresh_token_expires_at"] = json!(from_now(-1))
     });
     let out = env
         .cmd()
@@ -159,12 +160,82 @@ fn status_all_reports_a_broken_profile_and_still_shows_the_others() {
     let env = TestEnv::new();
     env.login();
     env.login_profile("broken");
-    std::fs::write(env.session_path("broken"), "{not json").unwrap();
-    env.cmd()
+    env.login_profile("zeta");
+    std::fs::write(env.meta_path("broken"), "{not json").unwrap();
+    let out = env
+        .cmd()
         .args(["status", "--all"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(DEFAULT_USERNAME))
-        .stderr(predicate::str::contains("broken"))
-        .stderr(predicate::str::contains("corrupted"));
+        .stderr(predicate::str::contains("corrupted"))
+        .get_output()
+        .clone();
+    let stdout = stdout_of(&out);
+    // Listed with its error, between the others, which are shown in full.
+    assert!(stdout.contains("profile:       broken\n  error:"), "{stdout}");
+    assert!(stdout.contains("profile:       zeta"), "{stdout}");
+    assert_eq!(stdout.matches(DEFAULT_USERNAME).count(), 2, "{stdout}");
+    let body = json_of_status(&env, &["status", "--all", "--json"], 1);
+    let entries = body.as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(sorted_keys(&entries[0]), ["error", "profile"]);
+    assert_eq!(entries[0]["profile"], "broken");
+    assert_eq!(entries[1]["profile"], "default");
+    assert_eq!(sorted_keys(&entries[1]).len(), FIELDS.len(), "default in full");
+    assert_eq!(entries[2]["profile"], "zeta");
+}
+
+fn json_of_status(env: &TestEnv, args: &[&str], code: i32) -> Value {
+    let out = env.cmd().args(args).assert().code(code).get_output().clone();
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn status_applies_the_identity_rule_so_it_agrees_with_token() {
+    let env = TestEnv::new();
+    env.login();
+    // Another base URL asked for: not usable for it, and status says who the profile holds.
+    let other = "https://other.example";
+    let out = env
+        .cmd()
+        .args(["--base-url", other, "status"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stdout = stdout_of(&out);
+    assert!(stdout.contains("not usable here"), "{stdout}");
+    assert!(stdout.contains(DEFAULT_USERNAME), "{stdout}");
+    assert!(stdout.contains(other), "{stdout}");
+    env.cmd().args(["--base-url", other, "token"]).assert().code(3);
+    // Another username asked for (without a password to sign in with): the same.
+    env.cmd()
+        .env("POINTAUTH_USERNAME", "bob@example.com")
+        .arg("status")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("bob@example.com"));
+    env.cmd()
+        .env("POINTAUTH_USERNAME", "bob@example.com")
+        .arg("token")
+        .assert()
+        .code(3);
+    // The identity it holds: usable.
+    env.cmd()
+        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+        .arg("status")
+        .assert()
+        .success();
+}
+
+#[test]
+fn status_reads_no_store_at_all() {
+    let env = TestEnv::new();
+    env.login();
+    // The session file is unreadable: status does not care, it never opens it.
+    let session = env.session_path("default");
+    std::fs::write(&session, "{not json").unwrap();
+    env.cmd().arg("status").assert().success();
+    std::fs::remove_file(&session).unwrap();
+    env.cmd().args(["status", "--json"]).assert().success();
 }

@@ -90,7 +90,8 @@ fn a_session_file_others_can_read_is_refused_and_left_alone() {
     let path = env.session_path("default");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let before = env.session_bytes("default");
-    for args in [&["token"][..], &["status"], &["refresh"]] {
+    // (`status` reads no credential store, only the metadata: it is not asked here.)
+    for args in [&["token"][..], &["refresh"]] {
         let (output, _) = run(&env, args);
         assert_exit(&output, 1);
         assert_stderr_has(&output, &["chmod 600", &path.display().to_string()]);
@@ -136,7 +137,7 @@ fn a_corrupted_session_is_named_never_replaced_on_read() {
     ];
     for text in &damaged {
         std::fs::write(env.session_path("default"), text).unwrap();
-        for args in [&["token"][..], &["refresh"], &["status"]] {
+        for args in [&["token"][..], &["refresh"]] {
             let (output, _) = run(&env, args);
             assert_exit(&output, 1);
             assert_stderr_has(&output, &["corrupted", "default.json", "logout", "login"]);
@@ -271,9 +272,9 @@ fn status_is_offline() {
         let (output, _) = run(&env, args);
         assert_exit(&output, 0);
     }
-    env.edit_session("default", |session| {
-        session["access_token_expires_at"] = json!(from_now(-7200));
-        session["refresh_token_expires_at"] = json!(from_now(-60));
+    env.edit_meta("default", |meta| {
+        meta["session"]["access_token_expires_at"] = json!(from_now(-7200));
+        meta["session"]["refresh_token_expires_at"] = json!(from_now(-60));
     });
     let (output, _) = run(&env, &["status", "--json"]);
     assert_exit(&output, 3);

@@ -168,7 +168,7 @@ fn keyring_mode_status_names_the_keyring_store() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "keyring (Secret Service entry (service pointauth, user default))",
+            "keyring, Secret Service entry (service pointauth, user default)",
         ));
     let out = on_bus(&env, kr.address())
         .args(["--store", "keyring", "status", "--json"])

@@ -183,6 +183,18 @@ impl TestEnv {
         std::fs::write(self.session_path(profile), session.to_string()).expect("write session");
     }
 
+    pub fn meta(&self, profile: &str) -> Value {
+        serde_json::from_slice(&std::fs::read(self.meta_path(profile)).expect("metadata file"))
+            .expect("metadata JSON")
+    }
+
+    /// Rewrites fields of the profile's metadata (what `status` reads), keeping it private.
+    pub fn edit_meta(&self, profile: &str, edit: impl FnOnce(&mut Value)) {
+        let mut meta = self.meta(profile);
+        edit(&mut meta);
+        std::fs::write(self.meta_path(profile), meta.to_string()).expect("write metadata");
+    }
+
     pub fn stored_access_token(&self) -> String {
         self.session("default")["access_token"]
             .as_str()
