@@ -56,7 +56,8 @@ pub(crate) fn identity(token: &str) -> Identity {
     let Some(claims) = claims(token) else {
         return Identity::default();
     };
-    // Claims are shown on a terminal: strip control characters as for any server text.
+    // Claims are shown on a terminal: strip control and format characters (escape sequences,
+    // bidi overrides, zero-width characters) as for any server text, and cut them short.
     let text = |key: &str| {
         claims
             .get(key)

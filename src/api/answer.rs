@@ -1,12 +1,12 @@
 //! Reading the service's answers, liberally: a success's tokens under any of their
-//! Firebase-style names, and an error's code and detail, with any echo of the secret just
-//! sent redacted before it can be shown.
+//! Firebase-style names, and an error's code and detail, made fit to show: control and format
+//! characters stripped, and any echo of the secret just sent redacted.
 
 use serde_json::{Map, Value};
 
 use crate::secret::Secret;
 use crate::session::Grant;
-use crate::text::{redact, sanitize};
+use crate::text::Secrets;
 
 /// What is wrong with a success answer. Says what is missing or odd, never what is there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -119,21 +119,22 @@ pub(crate) struct ErrorBody {
 /// Reads Firebase-style `{"error": {"message": "CODE : detail"}}`, OAuth-style
 /// `{"error": "...", "error_description": "..."}`, or anything else.
 ///
-/// `known` tells a code pointauth acts on. The code is read before redacting (a password such
-/// as `PASS` must not turn `INVALID_PASSWORD` into something else); a code that is not known
-/// and contains the secret is treated as text and redacted.
+/// `secret` is what the request sent (the password or refresh token); every piece of the
+/// answer that is shown goes through `Secrets::show`. `known` tells a code pointauth acts on.
+/// A code is read before redacting (a password such as `PASS` must not turn
+/// `INVALID_PASSWORD` into something else), but a code that is not known and echoes the
+/// secret (a fragment of 8 characters or more, in any case) is no code: it is treated as text
+/// and shown redacted.
 pub(crate) fn parse_error_body(
     body: &[u8],
     secret: &str,
     known: impl Fn(&str) -> bool,
 ) -> ErrorBody {
-    // Case-insensitive: an OAuth-style `error` is upper-cased before it is read as a code.
-    let lower_secret = secret.to_lowercase();
-    let echoes = |text: &str| !secret.is_empty() && text.to_lowercase().contains(&lower_secret);
-    let shown = |text: &str| sanitize(&redact(text, secret));
+    let secrets = Secrets::new(&[secret]);
+    let shown = |text: &str| secrets.show(text);
     let as_code = |text: &str| {
         let text = text.trim();
-        (is_code(text) && (known(text) || !echoes(text))).then(|| text.to_owned())
+        (is_code(text) && (known(text) || !secrets.echoed_in(text))).then(|| text.to_owned())
     };
     let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
         return ErrorBody::default();
@@ -163,7 +164,8 @@ pub(crate) fn parse_error_body(
         }
         Some(Value::String(error)) => {
             let candidate = error.trim().to_ascii_uppercase().replace(['-', ' '], "_");
-            parsed.code = as_code(&candidate).filter(|code| known(code) || !echoes(error));
+            parsed.code =
+                as_code(&candidate).filter(|code| known(code) || !secrets.echoed_in(error));
             parsed.detail = fields
                 .get("error_description")
                 .and_then(Value::as_str)
@@ -366,6 +368,57 @@ mod tests {
             parsed.detail.as_deref(),
             Some("WRONG_[redacted] : try again")
         );
+    }
+
+    #[test]
+    fn a_code_that_echoes_a_fragment_of_the_secret_in_any_case_is_no_code() {
+        let secret = "s3cretPassword";
+        for message in [
+            "WRONG_S3CRETPASSWOR : try again",
+            "S3CRETPA_X : try again",
+            "X_3CRETPASSWORD",
+        ] {
+            let body = serde_json::json!({"error": {"code": 400, "message": message}});
+            let parsed = parse_error_body(body.to_string().as_bytes(), secret, none);
+            assert_eq!(parsed.code, None, "{message}");
+            let detail = parsed.detail.unwrap();
+            assert!(detail.contains("[redacted]"), "{detail}");
+            assert!(!detail.to_lowercase().contains("3cretpa"), "{detail}");
+        }
+        let body = br#"{"error":{"code":400,"message":"odd","status":"S3CRETPASSWORD_X"}}"#;
+        assert_eq!(parse_error_body(body, secret, none).code, None);
+        let body = br#"{"error":"s3cretpasswor","error_description":"no"}"#;
+        assert_eq!(parse_error_body(body, secret, none).code, None);
+        // Seven characters of it are no echo: the code stands.
+        let body = br#"{"error":{"code":400,"message":"S3CRETP_OK : fine"}}"#;
+        let parsed = parse_error_body(body, secret, none);
+        assert_eq!(parsed.code.as_deref(), Some("S3CRETP_OK"));
+    }
+
+    #[test]
+    fn details_are_stripped_then_redacted_in_every_echoed_form() {
+        let secret = "pa\"ss\\w\u{f6}rd-1234";
+        let escaped = serde_json::to_string(secret).unwrap();
+        let escaped = &escaped[1..escaped.len() - 1];
+        for echo in [
+            secret.to_owned(),
+            escaped.to_owned(),
+            escaped.replace('\u{f6}', "\\u00f6"),
+            secret.to_uppercase(),
+            "pa\"ss\\w\u{f6}\u{1}rd-1234".to_owned(),
+            secret[1..].to_owned(),
+        ] {
+            let message = format!("INVALID_PASSWORD : wrong {echo}\u{202e}\u{200b}!");
+            let body = serde_json::json!({"error": {"code": 400, "message": message}});
+            let known = |code: &str| code == "INVALID_PASSWORD";
+            let parsed = parse_error_body(body.to_string().as_bytes(), secret, known);
+            assert_eq!(parsed.code.as_deref(), Some("INVALID_PASSWORD"), "{echo}");
+            assert_eq!(
+                parsed.detail.as_deref(),
+                Some("wrong [redacted]!"),
+                "{echo}"
+            );
+        }
     }
 
     #[test]

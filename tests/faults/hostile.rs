@@ -1,6 +1,7 @@
 //! Limits and hostile answers: each fails with the right exit code and a clear message, and
 //! leaves the stored session byte-for-byte as it was.
 
+use std::process::Output;
 use std::time::Duration;
 
 use serde_json::json;
@@ -417,5 +418,226 @@ fn an_oauth_error_that_echoes_the_password_in_any_case_never_shows_it() {
             !stderr.contains(&password.replace('-', "_")),
             "{echoed}: {stderr}"
         );
+    }
+}
+
+/// The ways a hostile or careless service may write a secret back, by name: as sent, escaped
+/// as the contents of a JSON string (minimal, ASCII-only, `/` as `\/`), in another letter
+/// case, with a control or format character inside, and less a character at either end.
+fn echoes_of(secret: &str) -> Vec<(&'static str, String)> {
+    let json = serde_json::to_string(secret).unwrap();
+    let json = json[1..json.len() - 1].to_owned();
+    let ascii: String = json
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii() => c.to_string(),
+            c => format!("\\u{:04x}", c as u32),
+        })
+        .collect();
+    let mixed: String = secret
+        .chars()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            let swapped: Vec<char> = if i % 2 == 0 {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            swapped
+        })
+        .collect();
+    let middle = secret
+        .char_indices()
+        .nth(secret.chars().count() / 2)
+        .unwrap()
+        .0;
+    let (head, tail) = secret.split_at(middle);
+    let mut minus_last = secret.to_owned();
+    minus_last.pop();
+    vec![
+        ("as sent", secret.to_owned()),
+        ("JSON-escaped", json.clone()),
+        ("JSON-escaped, ASCII only", ascii),
+        ("JSON-escaped, / as \\/", json.replace('/', "\\/")),
+        ("upper-cased", secret.to_uppercase()),
+        ("in mixed case", mixed),
+        (
+            "with a control character inside",
+            format!("{head}\u{1}{tail}"),
+        ),
+        (
+            "with a zero-width space inside",
+            format!("{head}\u{200b}{tail}"),
+        ),
+        (
+            "minus its first character",
+            secret.chars().skip(1).collect(),
+        ),
+        ("minus its last character", minus_last),
+    ]
+}
+
+/// Which of `secrets` `output` shows part of: any 8-character window of one, in any letter
+/// case, on stdout or stderr.
+fn shown_windows(output: &Output, secrets: &[&str]) -> Vec<String> {
+    let streams = [stdout_of(output), stderr_of(output)].map(|text| text.to_lowercase());
+    let mut shown = Vec::new();
+    for secret in secrets {
+        let chars: Vec<char> = secret.to_lowercase().chars().collect();
+        for window in chars.windows(8) {
+            let window: String = window.iter().collect();
+            if streams.iter().any(|text| text.contains(&window)) && !shown.contains(&window) {
+                shown.push(window);
+            }
+        }
+    }
+    shown
+}
+
+/// Asserts no echo leaked, naming every form that did (`leaks`: form, windows, stderr).
+#[track_caller]
+fn assert_no_echo_leaked(leaks: &[(&str, Vec<String>, String)]) {
+    let report: Vec<String> = leaks
+        .iter()
+        .map(|(form, windows, stderr)| format!("echoed {form}: showed {windows:?} in\n{stderr}"))
+        .collect();
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
+
+#[test]
+fn a_sign_in_answer_echoing_the_password_in_any_form_never_shows_it() {
+    // Long enough to have 8-character fragments; `"`, `\`, `/` and é change when escaped.
+    let password = "Tr0ub4dor\"3\\été/correct-staple-9";
+    let mut leaks = Vec::new();
+    for (form, echo) in echoes_of(password) {
+        let env = TestEnv::new();
+        env.server.script(
+            Endpoint::SignIn,
+            status(
+                400,
+                &format!("INVALID_PASSWORD : the password {echo} is wrong"),
+            ),
+        );
+        let output = env
+            .cmd()
+            .args([
+                "-v",
+                "--store",
+                "file",
+                "login",
+                "--username",
+                DEFAULT_USERNAME,
+            ])
+            .arg("--password-stdin")
+            .write_stdin(format!("{password}\n"))
+            .output()
+            .unwrap();
+        assert_exit(&output, 4);
+        assert_stderr_has(&output, &["INVALID_PASSWORD"]);
+        let shown = shown_windows(&output, &[password, &echo]);
+        if shown.is_empty() {
+            // The detail was shown, redacted: the check above was not vacuous.
+            assert_stderr_has(&output, &["[redacted]"]);
+        } else {
+            leaks.push((form, shown, stderr_of(&output)));
+        }
+    }
+    assert_no_echo_leaked(&leaks);
+}
+
+#[test]
+fn a_refresh_answer_echoing_the_refresh_token_in_any_form_never_shows_it() {
+    // A refresh token is printable ASCII, which may include `"`, `\` and `/`.
+    let refresh_token = "AMf-vBx\"q8\\1Zt0k3/LmNoPq-rStUvWxYz_0123456789";
+    let env = TestEnv::new();
+    env.server.script(
+        Endpoint::SignIn,
+        Fault::Patch(json!({"refresh_token": refresh_token})),
+    );
+    login_expired(&env);
+    assert_eq!(env.stored_refresh_token(), refresh_token);
+    let before = env.session_bytes("default");
+    let mut leaks = Vec::new();
+    for (form, echo) in echoes_of(refresh_token) {
+        env.forget_noted_failures("default");
+        env.server.script(
+            Endpoint::Refresh,
+            status(
+                400,
+                &format!("SOMETHING_ODD : unknown refresh token {echo}"),
+            ),
+        );
+        let (output, _) = run(&env, &["-v", "token"]);
+        assert_exit(&output, 5);
+        assert_stderr_has(&output, &["SOMETHING_ODD"]);
+        assert_same_session(&env, &before);
+        let shown = shown_windows(&output, &[refresh_token, &echo]);
+        if shown.is_empty() {
+            // The detail was shown, redacted: the check above was not vacuous.
+            assert_stderr_has(&output, &["[redacted]"]);
+        } else {
+            leaks.push((form, shown, stderr_of(&output)));
+        }
+    }
+    assert_no_echo_leaked(&leaks);
+}
+
+/// Bidi overrides and embeddings, isolates, zero-width characters, the BOM, the soft hyphen.
+const FORMAT_CHARACTERS: &[char] = &[
+    '\u{202E}', '\u{200B}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200F}', '\u{2060}', '\u{FEFF}',
+    '\u{AD}',
+];
+
+#[track_caller]
+fn assert_no_format_characters(what: &str, text: &str) {
+    let found: Vec<String> = text
+        .chars()
+        .filter(|c| FORMAT_CHARACTERS.contains(c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    assert!(found.is_empty(), "{what} showed {found:?}: {text:?}");
+}
+
+#[test]
+fn server_text_loses_its_format_characters() {
+    let hostile: String = FORMAT_CHARACTERS
+        .iter()
+        .map(|c| format!("evil{c}"))
+        .collect();
+    let output = sign_in_fails(
+        status(400, &format!("WEAK_PASSWORD : {hostile}")),
+        1,
+        5,
+        &["WEAK_PASSWORD", "evil"],
+    );
+    assert_no_format_characters("a sign-in error", &stderr_of(&output));
+    // Stripped, not dropped: the rest of the detail is there.
+    assert_stderr_has(&output, &["evilevil"]);
+    let description = json!({"error": "invalid_request", "error_description": hostile});
+    let output = refresh_fails(answer(400, &description.to_string(), &[]), 1, 5, &["evil"]);
+    assert_no_format_characters("a refresh error", &stderr_of(&output));
+    assert_stderr_has(&output, &["evilevil"]);
+}
+
+#[test]
+fn status_strips_format_characters_from_token_claims() {
+    let env = TestEnv::new();
+    let hostile = crate::support::stand_in::make_jwt(&json!({
+        "email": "moc.elpmaxe@yrollam\u{202E}\u{200B}@example.com",
+        "user_id": "uid\u{200B}\u{202E}\u{2066}x\u{FEFF}",
+    }));
+    env.server.script(
+        Endpoint::SignIn,
+        Fault::Patch(json!({"access_token": hostile})),
+    );
+    env.login();
+    for args in [&["status"][..], &["status", "--json"], &["status", "--all"]] {
+        let (output, _) = run(&env, args);
+        assert_exit(&output, 0);
+        let stdout = stdout_of(&output);
+        assert_no_format_characters(&format!("{args:?}"), &stdout);
+        assert_no_format_characters(&format!("{args:?} on stderr"), &stderr_of(&output));
+        // Stripped, not dropped: the claims are still shown.
+        assert!(stdout.contains("uidx"), "{args:?}: {stdout}");
     }
 }
