@@ -19,16 +19,19 @@ pub(crate) enum Kind {
     Credentials,
     /// 5: the service could not be reached or answered badly.
     Service,
+    /// 130: interrupted at a prompt (Ctrl-C), as a shell reports a command killed by SIGINT.
+    Interrupted,
 }
 
 impl Kind {
     /// Every kind, in exit-code order.
-    pub(crate) const ALL: [Kind; 5] = [
+    pub(crate) const ALL: [Kind; 6] = [
         Kind::Internal,
         Kind::Usage,
         Kind::Session,
         Kind::Credentials,
         Kind::Service,
+        Kind::Interrupted,
     ];
 
     pub(crate) const fn code(self) -> u8 {
@@ -38,6 +41,7 @@ impl Kind {
             Kind::Session => 3,
             Kind::Credentials => 4,
             Kind::Service => 5,
+            Kind::Interrupted => 130,
         }
     }
 
@@ -59,6 +63,7 @@ impl Kind {
             Kind::Service => {
                 "the service could not be reached or answered badly (network, timeout, 5xx, 429 after retries, malformed answer)"
             }
+            Kind::Interrupted => "interrupted at a prompt (Ctrl-C)",
         }
     }
 
@@ -70,6 +75,7 @@ impl Kind {
             Kind::Session => "`pointauth login`",
             Kind::Credentials => "check them",
             Kind::Service => "retry later",
+            Kind::Interrupted => "",
         }
     }
 }
@@ -218,7 +224,7 @@ mod tests {
     #[test]
     fn exit_codes_are_the_contracts_and_round_trip() {
         let codes: Vec<u8> = Kind::ALL.iter().map(|kind| kind.code()).collect();
-        assert_eq!(codes, [1, 2, 3, 4, 5]);
+        assert_eq!(codes, [1, 2, 3, 4, 5, 130]);
         for kind in Kind::ALL {
             assert_eq!(Kind::from_code(kind.code()), Some(kind));
         }

@@ -17,6 +17,7 @@ mod secret;
 pub mod session;
 mod settings;
 mod store;
+mod terminal;
 mod text;
 mod url;
 

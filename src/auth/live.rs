@@ -8,10 +8,10 @@ use std::time::Duration;
 use super::{Held, Locker, SessionStore};
 use crate::api::{ApiConfig, ApiError, Client, Service};
 use crate::error::Result;
+use crate::jwt;
 use crate::secret::Secret;
 use crate::session::{Clock, Grant, Session};
 use crate::store::lock::{Note, ProfileLock};
-use crate::jwt;
 use crate::store::meta::{META_VERSION, ProfileMeta, Summary};
 use crate::store::{StoreChoice, StoreError, StoreKind, Stores, load_session};
 
@@ -59,7 +59,9 @@ impl<'a> ProfileStore<'a> {
 impl ProfileStore<'_> {
     /// Writes the metadata: where the session is, and what `status` shows of it.
     fn remember(&self, kind: StoreKind, session: Option<&Session>) -> Result<()> {
-        let previous = ProfileMeta::load(self.stores.paths(), self.profile).ok().flatten();
+        let previous = ProfileMeta::load(self.stores.paths(), self.profile)
+            .ok()
+            .flatten();
         let (base_url, username) = match (session, &previous) {
             (Some(session), _) => (session.base_url.clone(), session.username.clone()),
             (None, Some(meta)) => (meta.base_url.clone(), meta.username.clone()),

@@ -1,13 +1,14 @@
 //! `pointauth login`: sign in and store the session. Never takes a password from argv.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use super::{Ctx, show_warnings};
 use crate::auth::Credentials;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::output::{local_and_eastern, relative, say};
 use crate::secret::Secret;
+use crate::terminal::{self, PromptError};
 
 /// The longest password read from standard input.
 const MAX_PASSWORD: u64 = 64 * 1024;
@@ -19,6 +20,8 @@ pub(crate) struct Options {
 }
 
 pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
+    // A person at a terminal types into standard input; the prompts themselves go to the
+    // controlling terminal (`terminal`), whatever stderr is redirected to.
     let interactive = std::io::stdin().is_terminal();
     // A store that cannot be used fails before anything is asked.
     ctx.with_flow(None, |flow| flow.check_store())?;
@@ -53,7 +56,9 @@ fn username(ctx: &Ctx, options: &Options, interactive: bool) -> Result<String> {
         .or_else(|| ctx.meta_if_readable().map(|meta| meta.username));
     let username = match given {
         Some(username) => username,
-        None if interactive && !options.password_stdin => prompt_line("Username: ")?,
+        None if interactive && !options.password_stdin => {
+            terminal::read_line("Username: ").map_err(unanswered)?
+        }
         None => {
             return Err(Error::usage("no username given")
                 .hint("pass --username USERNAME or set POINTAUTH_USERNAME"));
@@ -81,11 +86,7 @@ fn password(
     } else if let Some(password) = &ctx.password {
         password.clone()
     } else if interactive {
-        let answer =
-            rpassword::prompt_password(format!("Password for {username}: ")).map_err(|err| {
-                Error::internal("cannot read the password from the terminal").because(err)
-            })?;
-        Secret::new(answer)
+        terminal::read_secret(&format!("Password for {username}: ")).map_err(unanswered)?
     } else {
         return Err(
             Error::usage("no password source: standard input is not a terminal")
@@ -122,13 +123,18 @@ fn read_stdin_password() -> Result<Secret<String>> {
     Ok(Secret::new(text.to_owned()))
 }
 
-fn prompt_line(prompt: &str) -> Result<String> {
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "{prompt}");
-    let _ = stderr.flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|err| Error::internal("cannot read from the terminal").because(err))?;
-    Ok(line)
+/// How a prompt that got no answer ends `login`. Nothing has been sent to the service.
+fn unanswered(err: PromptError) -> Error {
+    match err {
+        PromptError::Interrupted => Error::new(Kind::Interrupted, "login interrupted"),
+        PromptError::Cancelled => Error::usage("login cancelled").hint(
+            "nothing was sent; run `pointauth login` again, or pass the password with --password-stdin or POINTAUTH_PASSWORD",
+        ),
+        PromptError::NoTerminal(err) => Error::usage("no terminal to prompt on")
+            .because(err)
+            .hint("pass --username, and the password with --password-stdin or POINTAUTH_PASSWORD"),
+        PromptError::NotUtf8 => Error::usage("what was typed is not UTF-8 text")
+            .hint("check the terminal's character set (the locale), or use --password-stdin"),
+        PromptError::Io(err) => Error::internal("cannot use the terminal").because(err),
+    }
 }

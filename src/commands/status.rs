@@ -186,9 +186,17 @@ impl Report {
         }
         let when = |at: DateTime<Utc>, ending: &str| {
             if self.now < at {
-                format!("{ending} {}, {}", relative(at, self.now), local_and_eastern(at))
+                format!(
+                    "{ending} {}, {}",
+                    relative(at, self.now),
+                    local_and_eastern(at)
+                )
             } else {
-                format!("expired {}, {}", relative(at, self.now), local_and_eastern(at))
+                format!(
+                    "expired {}, {}",
+                    relative(at, self.now),
+                    local_and_eastern(at)
+                )
             }
         };
         let verdict = match (&self.mismatch, self.usable) {

@@ -21,6 +21,7 @@ mod exec;
 mod globals;
 mod login;
 mod logout;
+mod prompts;
 mod refresh;
 mod status;
 mod token;

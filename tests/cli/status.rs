@@ -172,7 +172,10 @@ fn status_all_reports_a_broken_profile_and_still_shows_the_others() {
         .clone();
     let stdout = stdout_of(&out);
     // Listed with its error, between the others, which are shown in full.
-    assert!(stdout.contains("profile:       broken\n  error:"), "{stdout}");
+    assert!(
+        stdout.contains("profile:       broken\n  error:"),
+        "{stdout}"
+    );
     assert!(stdout.contains("profile:       zeta"), "{stdout}");
     assert_eq!(stdout.matches(DEFAULT_USERNAME).count(), 2, "{stdout}");
     let body = json_of_status(&env, &["status", "--all", "--json"], 1);
@@ -181,12 +184,22 @@ fn status_all_reports_a_broken_profile_and_still_shows_the_others() {
     assert_eq!(sorted_keys(&entries[0]), ["error", "profile"]);
     assert_eq!(entries[0]["profile"], "broken");
     assert_eq!(entries[1]["profile"], "default");
-    assert_eq!(sorted_keys(&entries[1]).len(), FIELDS.len(), "default in full");
+    assert_eq!(
+        sorted_keys(&entries[1]).len(),
+        FIELDS.len(),
+        "default in full"
+    );
     assert_eq!(entries[2]["profile"], "zeta");
 }
 
 fn json_of_status(env: &TestEnv, args: &[&str], code: i32) -> Value {
-    let out = env.cmd().args(args).assert().code(code).get_output().clone();
+    let out = env
+        .cmd()
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .clone();
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
@@ -207,7 +220,10 @@ fn status_applies_the_identity_rule_so_it_agrees_with_token() {
     assert!(stdout.contains("not usable here"), "{stdout}");
     assert!(stdout.contains(DEFAULT_USERNAME), "{stdout}");
     assert!(stdout.contains(other), "{stdout}");
-    env.cmd().args(["--base-url", other, "token"]).assert().code(3);
+    env.cmd()
+        .args(["--base-url", other, "token"])
+        .assert()
+        .code(3);
     // Another username asked for (without a password to sign in with): the same.
     env.cmd()
         .env("POINTAUTH_USERNAME", "bob@example.com")

@@ -6,6 +6,7 @@
 
 pub mod keyring;
 pub mod proxy;
+pub mod pty;
 pub mod stand_in;
 pub mod tls;
 
