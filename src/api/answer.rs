@@ -41,7 +41,8 @@ pub(crate) enum Expect {
 
 /// Reads a success answer, accepting the Firebase-style aliases.
 pub(crate) fn parse_grant(expect: Expect, body: &[u8]) -> Result<Grant, Problem> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| {
+    // The parsed answer holds copies of the tokens: zeroed when dropped, whatever happens.
+    let mut value = Wiped(serde_json::from_slice(body).map_err(|_| {
         if std::str::from_utf8(body).is_err() {
             Problem::NotUtf8
         } else if body.trim_ascii_start().starts_with(b"<") {
@@ -49,12 +50,13 @@ pub(crate) fn parse_grant(expect: Expect, body: &[u8]) -> Result<Grant, Problem>
         } else {
             Problem::NotJson
         }
-    })?;
-    let Value::Object(fields) = value else {
+    })?);
+    let Value::Object(fields) = &mut value.0 else {
         return Err(Problem::NotObject);
     };
-    let access = token_field(&fields, &["access_token", "id_token", "idToken"])?;
-    let refresh = token_field(&fields, &["refresh_token", "refreshToken"])?;
+    let fields = &*fields;
+    let access = token_field(fields, &["access_token", "id_token", "idToken"])?;
+    let refresh = token_field(fields, &["refresh_token", "refreshToken"])?;
     let Some(access) = access else {
         if fields.contains_key("mfaPendingCredential") || fields.contains_key("mfaInfo") {
             return Err(Problem::SecondFactor);
@@ -67,8 +69,25 @@ pub(crate) fn parse_grant(expect: Expect, body: &[u8]) -> Result<Grant, Problem>
     Ok(Grant {
         access_token: access,
         refresh_token: refresh,
-        expires_in: expires_in(&fields)?,
+        expires_in: expires_in(fields)?,
     })
+}
+
+/// A parsed JSON value whose strings are zeroed when it is dropped.
+struct Wiped(Value);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        fn wipe(value: &mut Value) {
+            match value {
+                Value::String(text) => zeroize::Zeroize::zeroize(text),
+                Value::Array(items) => items.iter_mut().for_each(wipe),
+                Value::Object(fields) => fields.values_mut().for_each(wipe),
+                _ => {}
+            }
+        }
+        wipe(&mut self.0);
+    }
 }
 
 /// The first of `names` that holds a token. Null or empty counts as absent (a refresh

@@ -223,7 +223,7 @@ impl Client {
         loop {
             let (error, retry_after) = match self.attempt(call, &url, payload, secret) {
                 Ok((status, body)) => {
-                    return parse_grant(call.expect(), &body)
+                    return parse_grant(call.expect(), body.expose())
                         .map_err(|problem| self.malformed(call, status, problem));
                 }
                 Err(Attempt::Final(error)) => return Err(error),
@@ -267,7 +267,7 @@ impl Client {
         url: &str,
         payload: &Secret<String>,
         secret: &Secret<String>,
-    ) -> Result<(u16, Vec<u8>), Attempt> {
+    ) -> Result<(u16, Secret<Vec<u8>>), Attempt> {
         let started = Instant::now();
         let result = self
             .agent
@@ -307,8 +307,9 @@ impl Client {
                 .limit(MAX_BODY)
                 .read_to_vec()
         };
+        // The answer holds tokens (or echoes of what was sent): zeroed when dropped.
         let body = match body {
-            Ok(body) => body,
+            Ok(body) => Secret::new(body),
             Err(ureq::Error::BodyExceedsLimit(_)) => {
                 return Err(Attempt::Final(self.malformed(
                     call,
@@ -336,7 +337,7 @@ impl Client {
                 ApiError::new(Failure::Unusable, error).answered(status, None),
             ));
         }
-        Err(self.status_error(call, status, &body, retry_after, secret))
+        Err(self.status_error(call, status, body.expose(), retry_after, secret))
     }
 
     /// A redirect target, for the message: another host by name, or "another path".
