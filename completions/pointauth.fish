@@ -29,7 +29,7 @@ complete -c pointauth -n "__fish_pointauth_needs_command" -l base-url -d 'Servic
 complete -c pointauth -n "__fish_pointauth_needs_command" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_needs_command" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_needs_command" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_needs_command" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_needs_command" -s V -l version -d 'Print version'
@@ -47,7 +47,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l base-url -
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l password-stdin -d 'Read the password from standard input, a pipe or a file (one trailing newline is removed)'
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -58,7 +58,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l base-url -
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l header -d 'Print `Authorization: Bearer <token>` instead of the bare token'
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l json -d 'Print {"access_token", "token_type", "expires_at", "expires_in"} as JSON'
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
@@ -69,7 +69,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l base-url
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s V -l version -d 'Print version'
@@ -78,7 +78,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l base-url 
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l json -d 'Print JSON instead of text (with --all, an array)'
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l all -d 'Show every profile'
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
@@ -89,7 +89,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l base-url 
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l all -d 'Remove every profile'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -100,7 +100,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l base-url -d
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s V -l version -d 'Print version'
@@ -109,7 +109,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l base
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
-complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l timeout -d 'Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s V -l version -d 'Print version'

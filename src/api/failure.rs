@@ -13,7 +13,17 @@ use crate::text::sanitize;
 use crate::url::BaseUrl;
 
 impl Client {
-    pub(super) fn transport_error(&self, call: Call, err: ureq::Error) -> Attempt {
+    /// The call could not be made at all: the budget was spent before it.
+    pub(super) fn out_of_time(&self, call: Call) -> ApiError {
+        ApiError::transient(format!(
+            "{} failed: no time was left of --timeout ({} s) to reach {}",
+            call.name(),
+            self.budget.total().as_secs(),
+            self.host()
+        ))
+    }
+
+    pub(super) fn transport_error(&self, call: Call, err: ureq::Error, limit: Duration) -> Attempt {
         let what = call.name();
         let host = self.host();
         let tls = |detail: String| {
@@ -30,8 +40,10 @@ impl Client {
         match err {
             ureq::Error::Timeout(_) => Attempt::Retry(
                 ApiError::transient(format!(
-                    "{what} failed: {host} did not answer within {} s",
-                    self.timeout.as_secs()
+                    "{what} failed: {host} did not answer within the {} of --timeout \
+                     (at most {} an attempt)",
+                    seconds(self.budget.total()),
+                    seconds(limit.max(self.budget.total() / super::retry::MAX_ATTEMPTS))
                 )),
                 None,
             ),
@@ -43,6 +55,21 @@ impl Client {
                 tls(err.to_string())
             }
             ureq::Error::Io(io) if is_certificate_error(&io) => tls(io.to_string()),
+            // A proxy that wants credentials it did not get (or refused the ones given) is a
+            // setup error: retrying cannot help, and the variable is what to fix.
+            ureq::Error::ConnectProxyFailed(reason) if reason.contains("407") => Attempt::Final(
+                ApiError::new(
+                    Failure::Unusable,
+                    Error::usage(format!(
+                        "{what} failed: the proxy refused its credentials (HTTP 407 Proxy \
+                         Authentication Required)"
+                    ))
+                    .hint(format!(
+                        "set the proxy's user and password in {}, as http://USER:PASSWORD@HOST:PORT",
+                        self.proxy_variable.unwrap_or("HTTPS_PROXY")
+                    )),
+                ),
+            ),
             ureq::Error::ConnectProxyFailed(reason) => Attempt::Retry(
                 ApiError::transient(format!(
                     "{what} failed: the proxy refused to connect to {host}: {}",
@@ -76,15 +103,27 @@ impl Client {
         secret: &Secret<String>,
     ) -> Attempt {
         let parsed = parse_error_body(body, secret.expose(), is_known);
-        let mut message = format!("{} failed: HTTP {status} from {}", call.name(), self.host());
-        match (&parsed.code, &parsed.detail) {
-            (Some(code), Some(detail)) => message.push_str(&format!(": {code} ({detail})")),
-            (Some(code), None) => message.push_str(&format!(": {code}")),
-            (None, Some(detail)) => message.push_str(&format!(": {detail}")),
-            (None, None) if parsed.json => {}
-            (None, None) => message.push_str(" (not JSON)"),
-        }
         let verdict = classify(call, status, parsed.code.as_deref());
+        let answered = format!("HTTP {status} from {}", self.host());
+        let message = match (verdict.meaning, &parsed.code, &parsed.detail) {
+            // A known code: what it means, then what the service said.
+            (Some(meaning), Some(code), Some(detail)) => {
+                format!(
+                    "{} failed: {meaning} ({answered}: {code}: {detail})",
+                    call.name()
+                )
+            }
+            (Some(meaning), Some(code), None) => {
+                format!("{} failed: {meaning} ({answered}: {code})", call.name())
+            }
+            (_, Some(code), Some(detail)) => {
+                format!("{} failed: {answered}: {code} ({detail})", call.name())
+            }
+            (_, Some(code), None) => format!("{} failed: {answered}: {code}", call.name()),
+            (_, None, Some(detail)) => format!("{} failed: {answered}: {detail}", call.name()),
+            (_, None, None) if parsed.json => format!("{} failed: {answered}", call.name()),
+            (_, None, None) => format!("{} failed: {answered} (not JSON)", call.name()),
+        };
         let error = ApiError::new(
             verdict.failure,
             Error::new(verdict.kind, message).hint(verdict.hint),
@@ -141,9 +180,12 @@ pub(crate) fn shared_failure(
     let (message, hint) = match (status, code) {
         (Some(status), code) if !(200..300).contains(&status) => {
             let verdict = classify(call, status, code);
-            let message = match code {
-                Some(code) => format!("{what} failed: HTTP {status} from {host}: {code}"),
-                None => format!("{what} failed: HTTP {status} from {host}"),
+            let message = match (verdict.meaning, code) {
+                (Some(meaning), Some(code)) => {
+                    format!("{what} failed: {meaning} (HTTP {status} from {host}: {code})")
+                }
+                (_, Some(code)) => format!("{what} failed: HTTP {status} from {host}: {code}"),
+                (_, None) => format!("{what} failed: HTTP {status} from {host}"),
             };
             (message, verdict.hint)
         }
@@ -166,6 +208,16 @@ pub(crate) fn shared_failure(
 pub(super) enum Attempt {
     Retry(ApiError, Option<Duration>),
     Final(ApiError),
+}
+
+/// "1 s", "0.5 s": a time limit as a person reads it.
+fn seconds(limit: Duration) -> String {
+    let tenths = (limit.as_millis() + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        format!("{} s", tenths / 10)
+    } else {
+        format!("{}.{} s", tenths / 10, tenths % 10)
+    }
 }
 
 fn describe(err: &ureq::Error) -> String {

@@ -27,7 +27,7 @@ use self::codes::TRANSIENT_HINT;
 use self::failure::Attempt;
 pub(crate) use self::failure::shared_failure;
 pub(crate) use self::proxy::ProxySetting;
-use self::retry::{Backoff, MAX_ATTEMPTS, MAX_RETRY_AFTER, parse_retry_after};
+use self::retry::{Backoff, Budget, MAX_ATTEMPTS, parse_retry_after};
 
 pub(crate) const SIGN_IN_PATH: &str = "/user-management-services-ws/oauth2/002/signInWithPassword";
 pub(crate) const REFRESH_PATH: &str = "/user-management-services-ws/oauth2/002/refreshIdToken";
@@ -39,7 +39,7 @@ const MAX_BODY: u64 = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub(crate) struct ApiConfig {
     pub(crate) base_url: BaseUrl,
-    /// The limit for each attempt.
+    /// The budget for all of a command's network work (`--timeout`).
     pub(crate) timeout: Duration,
     pub(crate) verbose: bool,
     /// The proxy, or why the proxy variables cannot be used (reported by the first call,
@@ -145,9 +145,11 @@ pub(crate) trait Service {
 pub(crate) struct Client {
     agent: Agent,
     base_url: BaseUrl,
-    timeout: Duration,
+    budget: Budget,
     verbose: bool,
     proxy_error: Option<Error>,
+    /// The variable that named the proxy in use, for messages.
+    proxy_variable: Option<&'static str>,
     backoff: RefCell<Backoff>,
     clock: Arc<dyn Clock>,
 }
@@ -176,7 +178,6 @@ impl Client {
             .proxy(proxy)
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_global(Some(config.timeout))
             .user_agent(concat!("pointauth/", env!("CARGO_PKG_VERSION")))
             .tls_config(
                 TlsConfig::builder()
@@ -192,9 +193,14 @@ impl Client {
         Client {
             agent,
             base_url: config.base_url.clone(),
-            timeout: config.timeout,
+            budget: Budget::new(config.timeout),
             verbose: config.verbose,
             proxy_error,
+            proxy_variable: config
+                .proxy
+                .as_ref()
+                .ok()
+                .and_then(|proxy| proxy.as_ref().map(|proxy| proxy.variable)),
             backoff: RefCell::new(Backoff::new(config.jitter_seed)),
             clock,
         }
@@ -216,12 +222,14 @@ impl Client {
             return Err(ApiError::new(Failure::Unusable, error.clone()));
         }
         let url = self.base_url.join(call.path());
-        let started = Instant::now();
-        // An overall bound: every attempt's timeout plus the longest waits between them.
-        let deadline = started + self.timeout * MAX_ATTEMPTS + MAX_RETRY_AFTER * 2;
         let mut attempt = 1;
+        let mut last: Option<ApiError> = None;
         loop {
-            let (error, retry_after) = match self.attempt(call, &url, payload, secret) {
+            let Some(limit) = self.budget.next_attempt() else {
+                // The budget was spent before this call (by an earlier one) or by waits.
+                return Err(last.unwrap_or_else(|| self.out_of_time(call)));
+            };
+            let (error, retry_after) = match self.attempt(call, &url, payload, secret, limit) {
                 Ok((status, body)) => {
                     return parse_grant(call.expect(), body.expose())
                         .map_err(|problem| self.malformed(call, status, problem));
@@ -233,10 +241,13 @@ impl Client {
                 return Err(error);
             }
             let wait = match retry_after {
-                Some(asked) if asked > MAX_RETRY_AFTER => {
+                // Honoured only when it fits in what is left of --timeout; else say so now.
+                Some(asked) if !self.budget.allows_wait(asked) => {
                     let hint = format!(
-                        "the service asks to wait {} s; try again then",
-                        asked.as_secs()
+                        "the service asks to wait {} s, more than is left of --timeout ({} s); \
+                         try again then",
+                        asked.as_secs_f64().ceil(),
+                        self.budget.total().as_secs()
                     );
                     return Err(ApiError {
                         error: error.error.hint(hint),
@@ -246,7 +257,7 @@ impl Client {
                 Some(asked) => asked,
                 None => self.backoff.borrow_mut().wait(attempt),
             };
-            if Instant::now() + wait >= deadline {
+            if !self.budget.allows_wait(wait) {
                 return Err(error);
             }
             if self.verbose {
@@ -258,6 +269,7 @@ impl Client {
             }
             std::thread::sleep(wait);
             attempt += 1;
+            last = Some(error);
         }
     }
 
@@ -267,11 +279,15 @@ impl Client {
         url: &str,
         payload: &Secret<String>,
         secret: &Secret<String>,
+        limit: Duration,
     ) -> Result<(u16, Secret<Vec<u8>>), Attempt> {
         let started = Instant::now();
         let result = self
             .agent
             .post(url)
+            .config()
+            .timeout_global(Some(limit))
+            .build()
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
             .send(payload.expose().as_bytes());
@@ -279,7 +295,7 @@ impl Client {
             Ok(response) => response,
             Err(err) => {
                 self.log(url, "failed", started);
-                return Err(self.transport_error(call, err));
+                return Err(self.transport_error(call, err, limit));
             }
         };
         let status = response.status().as_u16();
@@ -317,7 +333,7 @@ impl Client {
                     Problem::TooLarge,
                 )));
             }
-            Err(err) => return Err(self.transport_error(call, err)),
+            Err(err) => return Err(self.transport_error(call, err, limit)),
         };
         if (200..300).contains(&status) {
             return Ok((status, body));

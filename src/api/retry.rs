@@ -1,14 +1,57 @@
 //! When to try again: exponential backoff with jitter from a seeded source, `Retry-After`
 //! as seconds or an HTTP date, and the limits every call keeps to.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
 /// At most this many attempts per call, the first included.
 pub(super) const MAX_ATTEMPTS: u32 = 3;
-/// A `Retry-After` longer than this is not waited for: the call fails at once, naming it.
-pub(super) const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// No attempt is given less than this, even when the budget is nearly spent.
+const MIN_ATTEMPT: Duration = Duration::from_millis(200);
+
+/// `--timeout` as one budget for a command's network work: every call, attempt, backoff and
+/// `Retry-After` wait shares it, and no attempt waits more than a third of it for an answer.
+/// It starts with the first request.
+#[derive(Debug)]
+pub(super) struct Budget {
+    total: Duration,
+    deadline: std::cell::OnceCell<Instant>,
+}
+
+impl Budget {
+    pub(super) fn new(total: Duration) -> Self {
+        Budget {
+            total,
+            deadline: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub(super) fn total(&self) -> Duration {
+        self.total
+    }
+
+    fn deadline(&self) -> Instant {
+        *self.deadline.get_or_init(|| Instant::now() + self.total)
+    }
+
+    /// What is left of the budget.
+    pub(super) fn remaining(&self) -> Duration {
+        self.deadline().saturating_duration_since(Instant::now())
+    }
+
+    /// How long the next attempt may wait for an answer; `None` when the budget is spent.
+    pub(super) fn next_attempt(&self) -> Option<Duration> {
+        let remaining = self.remaining();
+        (remaining >= MIN_ATTEMPT)
+            .then(|| (self.total / MAX_ATTEMPTS).max(MIN_ATTEMPT).min(remaining))
+    }
+
+    /// Whether waiting `wait` still leaves time for another attempt.
+    pub(super) fn allows_wait(&self, wait: Duration) -> bool {
+        self.remaining() >= wait + MIN_ATTEMPT
+    }
+}
 
 /// The waits between attempts: a random wait below 0.5 s · 2^(attempt-1), at most 8 s, and
 /// at least a tenth of that ceiling so retries never arrive all at once. The randomness comes
@@ -61,6 +104,24 @@ pub(super) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Durat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_budget_is_shared_and_no_attempt_takes_more_than_a_third() {
+        let budget = Budget::new(Duration::from_secs(3));
+        let first = budget.next_attempt().unwrap();
+        assert_eq!(first, Duration::from_secs(1));
+        assert!(budget.allows_wait(Duration::from_secs(2)));
+        assert!(!budget.allows_wait(Duration::from_secs(3)));
+        let spent = Budget::new(Duration::from_millis(100));
+        assert_eq!(spent.next_attempt(), None, "too little left for an attempt");
+        // A short budget still gives an attempt its floor, but never more than is left.
+        let short = Budget::new(Duration::from_millis(450));
+        let attempt = short.next_attempt().unwrap();
+        assert!(
+            attempt >= MIN_ATTEMPT && attempt <= Duration::from_millis(450),
+            "{attempt:?}"
+        );
+    }
 
     #[test]
     fn backoff_grows_within_its_floor_and_ceiling() {

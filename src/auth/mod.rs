@@ -479,9 +479,10 @@ fn millis(clock: &dyn Clock) -> u64 {
     u64::try_from(clock.now().timestamp_millis()).unwrap_or(0)
 }
 
-/// How long to wait for another process's refresh: its every attempt and wait, and a margin.
+/// How long to wait for another process's refresh or sign-in: its whole network budget, and a
+/// margin for its store (a keychain call is bounded at 3 s; a write is quick).
 pub(crate) fn lock_patience(timeout: Duration) -> Duration {
-    timeout * 3 + Duration::from_secs(65)
+    timeout + Duration::from_secs(10)
 }
 
 #[cfg(test)]

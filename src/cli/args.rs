@@ -73,7 +73,10 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_enum, value_name = "STORE")]
     pub(crate) store: Option<StoreChoice>,
 
-    /// Time limit for each HTTP attempt, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]
+    /// The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]
+    ///
+    /// Attempts, backoff and Retry-After waits share it; no attempt waits more than a third of
+    /// it for an answer.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
     pub(crate) timeout: Option<Duration>,
 

@@ -33,7 +33,8 @@ pub const VARIABLES: &[Variable] = &[
     },
     Variable {
         name: "POINTAUTH_TIMEOUT",
-        meaning: "The time limit for each HTTP attempt, as --timeout (default 30 s).",
+        meaning: "The longest a command spends on the network in all, as --timeout (default \
+                  30 s): attempts, backoff and Retry-After waits share it.",
     },
     Variable {
         name: "POINTAUTH_USERNAME",

@@ -136,11 +136,13 @@ fn a_hung_service_is_abandoned_after_the_timeout() {
             Fault::Hang(std::time::Duration::from_secs(30)),
         );
     }
+    // --timeout is one budget for the command's network work: attempts (a third of it each)
+    // and the backoff between them all fit in it.
     let started = std::time::Instant::now();
     env.cmd()
         .args([
             "--timeout",
-            "1",
+            "3",
             "login",
             "--username",
             DEFAULT_USERNAME,
@@ -149,13 +151,17 @@ fn a_hung_service_is_abandoned_after_the_timeout() {
         .write_stdin(DEFAULT_PASSWORD)
         .assert()
         .code(5)
-        .stderr(predicate::str::contains("did not answer within 1 s"));
+        .stderr(predicate::str::contains(
+            "did not answer within the 3 s of --timeout (at most 1 s an attempt)",
+        ));
+    // The budget is 3 s; 1.5 s is for starting the process and a loaded machine.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(15),
+        started.elapsed() < std::time::Duration::from_millis(4500),
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(env.server.sign_in_count(), 3);
+    let attempts = env.server.sign_in_count();
+    assert!((2..=3).contains(&attempts), "{attempts} attempts");
 }
 
 #[test]

@@ -163,3 +163,94 @@ fn passing_failures_on_refresh_are_retried_and_keep_the_session() {
         assert_same_session(&env, &before);
     }
 }
+
+#[test]
+fn every_known_code_gets_its_own_message_and_hint() {
+    // (code, call, words in the message, words in the hint, words that must not appear)
+    let sign_in: &[(&str, &str, &str, &str)] = &[
+        (
+            "INVALID_PASSWORD",
+            "incorrect",
+            "check the username and password",
+            "disabled",
+        ),
+        (
+            "EMAIL_NOT_FOUND",
+            "incorrect",
+            "check the username and password",
+            "not found",
+        ),
+        (
+            "USER_DISABLED",
+            "disabled",
+            "administrator",
+            "check the username",
+        ),
+        (
+            "INVALID_EMAIL",
+            "account name",
+            "check the username",
+            "password is",
+        ),
+        (
+            "TOO_MANY_ATTEMPTS_TRY_LATER",
+            "too many attempts",
+            "try again later",
+            "check the",
+        ),
+        (
+            "PASSWORD_DOES_NOT_MEET_REQUIREMENTS",
+            "policy",
+            "change the password",
+            "check the",
+        ),
+        ("CAPTCHA_CHECK_FAILED", "CAPTCHA", "exempt", "check the"),
+        ("OPERATION_NOT_ALLOWED", "turned off", "owner", "check the"),
+        ("INVALID_TENANT_ID", "tenant", "owner", "check the"),
+        (
+            "API_KEY_SERVICE_BLOCKED",
+            "configuration",
+            "owner",
+            "check the",
+        ),
+    ];
+    let env = TestEnv::new();
+    for &(code, says, hint, never) in sign_in {
+        env.server.script(Endpoint::SignIn, status(400, code));
+        let (output, _) = run_login(&env, &[]);
+        let stderr = stderr_of(&output);
+        let (message, hint_line) = stderr
+            .split_once("\n  hint: ")
+            .unwrap_or_else(|| panic!("{code}: no hint:\n{stderr}"));
+        assert!(
+            message.contains(says) && message.contains(code),
+            "{code}: {message}"
+        );
+        assert!(hint_line.contains(hint), "{code}: {hint_line}");
+        assert!(!stderr.contains(never), "{code}: {stderr}");
+    }
+    let refresh: &[(&str, &str, &str)] = &[
+        ("TOKEN_EXPIRED", "ended", "pointauth login"),
+        ("USER_NOT_FOUND", "no longer exists", "pointauth login"),
+        ("USER_DISABLED", "disabled", "administrator"),
+        (
+            "CREDENTIAL_MISMATCH",
+            "another environment",
+            "pointauth login",
+        ),
+        ("MISSING_REFRESH_TOKEN", "malformed", "report"),
+    ];
+    for &(code, says, hint) in refresh {
+        let env = TestEnv::new();
+        login_expired(&env);
+        env.server.script(Endpoint::Refresh, status(400, code));
+        let (output, _) = run(&env, &["token"]);
+        let stderr = stderr_of(&output);
+        let (message, hint_line) = stderr.split_once("\n  hint: ").unwrap();
+        assert!(
+            message.contains(says) && message.contains(code),
+            "{code}: {message}"
+        );
+        assert!(hint_line.contains(hint), "{code}: {hint_line}");
+    }
+}

@@ -194,13 +194,15 @@ fn a_hung_server_times_out_within_a_bounded_time() {
         Fault::Hang(Duration::from_secs(20)),
         3,
     );
-    let (output, took) = run(&env, &["--timeout", "1", "token"]);
+    let (output, took) = run(&env, &["--timeout", "3", "token"]);
     assert_exit(&output, 5);
-    assert_stderr_has(&output, &["did not answer within 1 s"]);
-    assert_eq!(env.server.refresh_count(), 3, "three attempts");
-    // 3 attempts of 1 s, and backoff waits of at most 0.5 s and 1 s between them.
-    assert!(took < Duration::from_secs(8), "took {took:?}");
-    assert!(took >= Duration::from_secs(3), "took {took:?}");
+    assert_stderr_has(&output, &["did not answer within the 3 s of --timeout"]);
+    // Attempts of 1 s (a third of the budget) and the backoff between them share the 3 s.
+    let attempts = env.server.refresh_count();
+    assert!((2..=3).contains(&attempts), "{attempts} attempts");
+    assert!(took >= Duration::from_secs(2), "took {took:?}");
+    // The budget, and 1.5 s for starting the process on a loaded machine.
+    assert!(took < Duration::from_millis(4500), "took {took:?}");
     assert_same_session(&env, &before);
 }
 
@@ -215,8 +217,9 @@ fn a_hung_sign_in_times_out_too() {
     );
     let (output, took) = run_login(&env, &["--timeout", "1"]);
     assert_exit(&output, 5);
-    assert_eq!(env.server.sign_in_count(), 3);
-    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert!(env.server.sign_in_count() >= 1);
+    // A 1 s budget, and 1.5 s for starting the process on a loaded machine.
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
 }
 
 #[test]

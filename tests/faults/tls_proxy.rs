@@ -279,3 +279,41 @@ fn a_dead_proxy_is_a_network_failure() {
     );
     assert_eq!(https.front.connections(), 0);
 }
+
+#[test]
+fn a_proxy_that_refuses_its_credentials_is_a_setup_error_not_retried() {
+    let https = Https::new();
+    let proxy = ConnectProxy::requiring(https.front.port(), "alice:proxy-pass");
+    let wrong = format!(
+        "http://alice:Wr0ngProxyPass@127.0.0.1:{}",
+        proxy.url().rsplit(':').next().unwrap()
+    );
+    for (variable, url) in [("HTTPS_PROXY", wrong.clone()), ("ALL_PROXY", proxy.url())] {
+        let before = proxy.connects();
+        let output = https.login("pointauth.test", &[(variable, &url)]);
+        assert_exit(&output, 2);
+        assert_stderr_has(
+            &output,
+            &[
+                "407",
+                &format!("hint: set the proxy's user and password in {variable}"),
+            ],
+        );
+        assert!(
+            !stderr_of(&output).contains("Wr0ngProxyPass"),
+            "{}",
+            stderr_of(&output)
+        );
+        assert_eq!(proxy.connects(), before + 1, "{variable}: not retried");
+    }
+    assert_eq!(https.env.server.sign_in_count(), 0);
+    // With the right credentials, the request goes through.
+    let right = format!(
+        "http://alice:proxy-pass@127.0.0.1:{}",
+        proxy.url().rsplit(':').next().unwrap()
+    );
+    assert_exit(
+        &https.login("pointauth.test", &[("HTTPS_PROXY", &right)]),
+        0,
+    );
+}

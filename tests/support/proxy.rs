@@ -21,15 +21,29 @@ struct ProxyShared {
     stop: AtomicBool,
     /// Request lines, e.g. `CONNECT localhost:4433 HTTP/1.1`.
     requests: Mutex<Vec<String>>,
+    /// `Proxy-Authorization` the proxy insists on (answering 407 otherwise), if any.
+    required: Option<String>,
 }
 
 impl ConnectProxy {
     pub fn start(upstream: u16) -> ConnectProxy {
+        Self::start_with(upstream, None)
+    }
+
+    /// A proxy that answers 407 unless the client sends `user:password` (Basic).
+    pub fn requiring(upstream: u16, user_password: &str) -> ConnectProxy {
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(user_password);
+        Self::start_with(upstream, Some(format!("Basic {encoded}")))
+    }
+
+    fn start_with(upstream: u16, required: Option<String>) -> ConnectProxy {
         let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let shared = Arc::new(ProxyShared {
             stop: AtomicBool::new(false),
             requests: Mutex::new(Vec::new()),
+            required,
         });
         let accept_shared = Arc::clone(&shared);
         thread::Builder::new()
@@ -90,13 +104,27 @@ fn serve(client: TcpStream, upstream: u16, shared: &ProxyShared) -> io::Result<(
     let line = line.trim_end().to_owned();
     shared.requests.lock().unwrap().push(line.clone());
     // The rest of the head, up to the empty line.
+    let mut authorization = None;
     loop {
         let mut header = String::new();
         if reader.by_ref().take(8192).read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("proxy-authorization")
+        {
+            authorization = Some(value.trim().to_owned());
+        }
     }
     let mut client_out = client;
+    if let Some(required) = &shared.required
+        && authorization.as_deref() != Some(required.as_str())
+    {
+        client_out.write_all(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n",
+        )?;
+        return Ok(());
+    }
     if !line.starts_with("CONNECT ") {
         client_out.write_all(
             b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
