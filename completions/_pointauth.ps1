@@ -57,7 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;token' {
-            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
@@ -115,7 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;exec' {
-            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')

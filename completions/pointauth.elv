@@ -52,7 +52,7 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;token'= {
-            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]'
+            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]'
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
             cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
             cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
@@ -106,7 +106,7 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --version 'Print version'
         }
         &'pointauth;exec'= {
-            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]'
+            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]'
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
             cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
             cand --store 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'

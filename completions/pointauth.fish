@@ -52,7 +52,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l password-s
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s V -l version -d 'Print version'
-complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
@@ -94,7 +94,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l all -d 'R
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s V -l version -d 'Print version'
-complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'

@@ -53,6 +53,9 @@ pub(crate) struct Session {
     pub(crate) access_token: Secret<String>,
     pub(crate) refresh_token: Secret<String>,
     pub(crate) access_expires_at: DateTime<Utc>,
+    /// How long the service's last access token lived (`expires_in`), if known: the default
+    /// minimum time to live adapts to short-lived tokens.
+    pub(crate) access_lifetime: Option<u32>,
     /// When the sign-in that produced this refresh token was answered.
     pub(crate) refresh_issued_at: DateTime<Utc>,
     pub(crate) refresh_expires_at: DateTime<Utc>,
@@ -128,6 +131,7 @@ impl Session {
             access_token: grant.access_token,
             refresh_token: grant.refresh_token?,
             access_expires_at: access_expiry(now, grant.expires_in),
+            access_lifetime: Some(grant.expires_in),
             refresh_issued_at: now,
             refresh_expires_at: refresh_expiry(now),
         })
@@ -149,6 +153,7 @@ impl Session {
             access_token: grant.access_token,
             refresh_token,
             access_expires_at: access_expiry(now, grant.expires_in),
+            access_lifetime: Some(grant.expires_in),
             refresh_issued_at,
             refresh_expires_at: refresh_expiry(refresh_issued_at),
         }
@@ -179,6 +184,7 @@ impl Session {
             access_token: self.access_token.expose().clone(),
             refresh_token: self.refresh_token.expose().clone(),
             access_token_expires_at: self.access_expires_at,
+            access_token_lifetime: self.access_lifetime,
             refresh_token_issued_at: self.refresh_issued_at,
             refresh_token_expires_at: self.refresh_expires_at,
         };
@@ -215,6 +221,7 @@ impl Session {
             access_token: Secret::new(std::mem::take(&mut stored.access_token)),
             refresh_token: Secret::new(std::mem::take(&mut stored.refresh_token)),
             access_expires_at: stored.access_token_expires_at,
+            access_lifetime: stored.access_token_lifetime,
             refresh_issued_at: stored.refresh_token_issued_at,
             refresh_expires_at: stored.refresh_token_expires_at,
         })
@@ -232,6 +239,9 @@ struct Stored {
     access_token: String,
     refresh_token: String,
     access_token_expires_at: DateTime<Utc>,
+    /// Seconds; absent in sessions pointauth 0.1 stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    access_token_lifetime: Option<u32>,
     refresh_token_issued_at: DateTime<Utc>,
     refresh_token_expires_at: DateTime<Utc>,
 }

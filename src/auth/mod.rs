@@ -100,10 +100,16 @@ pub(crate) enum MinTtl {
 pub(crate) const DEFAULT_MIN_TTL: Duration = Duration::from_secs(300);
 
 impl MinTtl {
-    fn duration(self) -> Duration {
+    /// The minimum time to live for `session`: an explicit one as given; the default is
+    /// 5 minutes, or half the lifetime of the service's last token when that is shorter, so a
+    /// service issuing 60-second tokens still works and a just-refreshed token is never
+    /// refreshed again at once.
+    pub(crate) fn for_session(self, session: &Session) -> Duration {
         match self {
-            MinTtl::Default => DEFAULT_MIN_TTL,
             MinTtl::Explicit(duration) => duration,
+            MinTtl::Default => session.access_lifetime.map_or(DEFAULT_MIN_TTL, |lifetime| {
+                DEFAULT_MIN_TTL.min(Duration::from_secs(u64::from(lifetime) / 2))
+            }),
         }
     }
 }
@@ -165,7 +171,7 @@ impl Flow<'_> {
         if let Want::Fresh(min_ttl) = want
             && let Some(session) = self.store.load()?
             && self.mismatch(&session).is_none()
-            && session.is_fresh(self.clock.now(), min_ttl.duration())
+            && session.is_fresh(self.clock.now(), min_ttl.for_session(&session))
         {
             return self.done(want, session, How::Cached, Vec::new());
         }
@@ -182,7 +188,7 @@ impl Flow<'_> {
                             let now = self.clock.now();
                             match want {
                                 Want::Fresh(min_ttl)
-                                    if current.is_fresh(now, min_ttl.duration()) =>
+                                    if current.is_fresh(now, min_ttl.for_session(&current)) =>
                                 {
                                     return self.done(want, current, How::Cached, Vec::new());
                                 }

@@ -495,3 +495,30 @@ fn waiters_share_a_recent_failed_sign_in_with_its_exit_code_and_hint() {
     );
     assert_eq!(corrected.1, [Call::SignIn]);
 }
+
+#[test]
+fn the_default_min_ttl_adapts_to_short_lived_tokens() {
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    // A service issuing 60 s tokens: one signed in 10 s ago is fresh for the default.
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 10, 60))),
+        FakeService::default(),
+    );
+    assert_eq!(world.obtain(FRESH).unwrap().how, How::Cached);
+    // 35 s old: under half its life left, refreshed, and the new one is handed out.
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 35, 60))),
+        FakeService::answering(vec![Ok(grant("a2", None, 60))]),
+    );
+    assert_eq!(world.obtain(FRESH).unwrap().how, How::Refreshed);
+    // An explicit 5 minutes cannot be met by 60 s tokens: a usage error after one refresh.
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 10, 60))),
+        FakeService::answering(vec![Ok(grant("a2", None, 60))]),
+    );
+    let err = world
+        .obtain(Want::Fresh(MinTtl::Explicit(Duration::from_secs(300))))
+        .unwrap_err();
+    assert_eq!(err.kind(), Kind::Usage);
+    assert_eq!(world.calls(), [Call::Refresh]);
+}

@@ -165,7 +165,7 @@ Examples:
   export POINTAUTH_PASSWORD=\"$CI_SECRET\"
   pointauth token")]
 pub(crate) struct TokenArgs {
-    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]
+    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service's token lifetime if shorter]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) min_ttl: Option<Duration>,
 
@@ -255,7 +255,7 @@ Examples:
   pointauth exec -- sh -c 'curl -H \"Authorization: Bearer $POINTAUTH_ACCESS_TOKEN\" \\
       https://api.pointservices.com/...'")]
 pub(crate) struct ExecArgs {
-    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m]
+    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service's token lifetime if shorter]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) min_ttl: Option<Duration>,
 

@@ -53,9 +53,11 @@ fn token_header_and_json_forms() {
 #[test]
 fn a_stale_token_is_refreshed_first_and_the_new_one_stored() {
     let env = TestEnv::new();
-    // 60 s tokens are never fresh under the default 5 minute minimum.
-    env.server.set_expires_in(json!(60));
     env.login();
+    // A minute left of an hour-long token: under the default 5 minute minimum.
+    env.edit_session("default", |session| {
+        session["access_token_expires_at"] = json!(from_now(60));
+    });
     let old = env.stored_access_token();
     let refresh_token = env.stored_refresh_token();
     let refresh_expiry = env.session("default")["refresh_token_expires_at"].clone();
@@ -152,8 +154,11 @@ fn token_signs_in_from_the_environment_once_and_then_reuses_the_session() {
 #[test]
 fn a_failed_refresh_hands_out_the_still_valid_cached_token_with_a_warning() {
     let env = TestEnv::new();
-    env.server.set_expires_in(json!(120));
     env.login();
+    // Two minutes left: stale (under 5 minutes), still valid.
+    env.edit_session("default", |session| {
+        session["access_token_expires_at"] = json!(from_now(120));
+    });
     let cached = env.stored_access_token();
     let before = env.session_bytes("default");
     for _ in 0..3 {
@@ -330,4 +335,38 @@ fn the_username_from_the_environment_is_trimmed_like_logins() {
         .env("POINTAUTH_USERNAME", format!(" {DEFAULT_USERNAME}\n"))
         .assert()
         .success();
+}
+
+#[test]
+fn a_service_issuing_60_second_tokens_just_works() {
+    let env = TestEnv::new();
+    env.server.set_expires_in(serde_json::json!(60));
+    env.login();
+    // The default minimum time to live is half the token's life here: no refresh for a
+    // token signed in just now, and no usage error.
+    for args in [
+        &["token"][..],
+        &["token", "--json"],
+        &["exec", "--", "true"],
+    ] {
+        env.cmd().args(args).assert().success();
+    }
+    assert_eq!(
+        env.server.refresh_count(),
+        0,
+        "a fresh 60 s token is not refreshed"
+    );
+    // Once under half its life, it is refreshed, once.
+    env.edit_session("default", |session| {
+        session["access_token_expires_at"] = serde_json::json!(from_now(20));
+    });
+    env.cmd().arg("token").assert().success();
+    env.cmd().arg("token").assert().success();
+    assert_eq!(env.server.refresh_count(), 1);
+    // An explicit minimum the tokens cannot meet is a usage error.
+    env.cmd()
+        .args(["token", "--min-ttl", "5m"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--min-ttl 300 s is longer"));
 }

@@ -66,12 +66,13 @@ pub fn script(env: &TestEnv, endpoint: Endpoint, fault: Fault, times: usize) {
     }
 }
 
-/// Logs in with an access token that lives 60 s: never fresh under the default 5 m min-ttl,
-/// but still valid. Later answers go back to 3600 s.
+/// Logs in, then moves the stored access token's expiry to a minute from now: stale under
+/// the default minimum time to live (5 minutes for hour-long tokens), but still valid.
 pub fn login_stale(env: &TestEnv) {
-    env.server.set_expires_in(json!(60));
     env.login();
-    env.server.set_expires_in(json!(3600));
+    env.edit_session("default", |session| {
+        session["access_token_expires_at"] = json!(from_now(60));
+    });
 }
 
 /// Logs in, then moves the stored access token's expiry into the past (the refresh token

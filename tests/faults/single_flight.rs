@@ -165,10 +165,13 @@ fn concurrent_forced_refreshes_chain_the_rotated_tokens() {
 #[test]
 fn profiles_refresh_independently() {
     let env = TestEnv::new();
-    env.server.set_expires_in(serde_json::json!(60));
     env.login_profile("a");
     env.login_profile("b");
-    env.server.set_expires_in(serde_json::json!(3600));
+    for profile in ["a", "b"] {
+        env.edit_session(profile, |session| {
+            session["access_token_expires_at"] = serde_json::json!(from_now(60));
+        });
+    }
     env.server.set_delay(Duration::from_millis(300));
     let outputs = concurrently_with(&env, 8, |i, cmd| {
         cmd.args(["--profile", if i % 2 == 0 { "a" } else { "b" }, "token"]);
