@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use super::{Held, Locker, SessionStore};
 use crate::api::{ApiConfig, ApiError, Client, Service};
-use crate::error::Result;
 use crate::jwt;
 use crate::secret::Secret;
 use crate::session::{Clock, Grant, Session};
+use crate::store::StoreResult;
 use crate::store::lock::{Note, ProfileLock};
 use crate::store::meta::{META_VERSION, ProfileMeta, Summary};
 use crate::store::{StoreChoice, StoreError, StoreKind, Stores, load_session};
@@ -43,14 +43,14 @@ impl<'a> ProfileStore<'a> {
         }
     }
 
-    fn meta(&self) -> Result<Option<ProfileMeta>> {
+    fn meta(&self) -> StoreResult<Option<ProfileMeta>> {
         match self.initial.borrow_mut().take() {
             Some(meta) => Ok(meta),
-            None => Ok(ProfileMeta::load(self.stores.paths(), self.profile)?),
+            None => ProfileMeta::load(self.stores.paths()?, self.profile),
         }
     }
 
-    fn kind(&self) -> Result<StoreKind> {
+    fn kind(&self) -> StoreResult<StoreKind> {
         let remembered = self.meta()?.map(|meta| meta.store);
         Ok(Stores::kind_for_reading(self.choice, remembered))
     }
@@ -58,10 +58,9 @@ impl<'a> ProfileStore<'a> {
 
 impl ProfileStore<'_> {
     /// Writes the metadata: where the session is, and what `status` shows of it.
-    fn remember(&self, kind: StoreKind, session: Option<&Session>) -> Result<()> {
-        let previous = ProfileMeta::load(self.stores.paths(), self.profile)
-            .ok()
-            .flatten();
+    fn remember(&self, kind: StoreKind, session: Option<&Session>) -> StoreResult<()> {
+        let paths = self.stores.paths()?;
+        let previous = ProfileMeta::load(paths, self.profile).ok().flatten();
         let (base_url, username) = match (session, &previous) {
             (Some(session), _) => (session.base_url.clone(), session.username.clone()),
             (None, Some(meta)) => (meta.base_url.clone(), meta.username.clone()),
@@ -83,20 +82,20 @@ impl ProfileStore<'_> {
             }),
         };
         if previous.as_ref() != Some(&meta) {
-            meta.save(self.stores.paths(), self.profile)?;
+            meta.save(paths, self.profile)?;
         }
         Ok(())
     }
 }
 
 impl SessionStore for ProfileStore<'_> {
-    fn load(&self) -> Result<Option<Session>> {
+    fn load(&self) -> StoreResult<Option<Session>> {
         let kind = self.kind()?;
         self.loaded_from.set(Some(kind));
-        Ok(load_session(&*self.stores.open(kind), self.profile)?)
+        load_session(&*self.stores.open(kind), self.profile)
     }
 
-    fn replace(&self, session: &Session) -> Result<()> {
+    fn replace(&self, session: &Session) -> StoreResult<()> {
         let kind = match self.loaded_from.get() {
             Some(kind) => kind,
             None => self.kind()?,
@@ -107,8 +106,8 @@ impl SessionStore for ProfileStore<'_> {
         self.remember(kind, Some(session))
     }
 
-    fn store_new(&self, session: &Session) -> Result<Option<String>> {
-        let previous = ProfileMeta::load(self.stores.paths(), self.profile)
+    fn store_new(&self, session: &Session) -> StoreResult<Option<String>> {
+        let previous = ProfileMeta::load(self.stores.paths()?, self.profile)
             .ok()
             .flatten()
             .map(|meta| meta.store);
@@ -139,7 +138,7 @@ impl SessionStore for ProfileStore<'_> {
         }))
     }
 
-    fn check_usable(&self) -> Result<()> {
+    fn check_usable(&self) -> StoreResult<()> {
         let probe = |kind| self.stores.open(kind).probe();
         match self.choice {
             StoreChoice::Keyring => probe(StoreKind::Keyring)?,
@@ -148,7 +147,7 @@ impl SessionStore for ProfileStore<'_> {
             StoreChoice::Auto => match probe(StoreKind::Keyring) {
                 Ok(()) => {}
                 Err(err) if err.is_unusable() => probe(StoreKind::File)?,
-                Err(err) => return Err(err.into()),
+                Err(err) => return Err(err),
             },
         }
         Ok(())
@@ -158,7 +157,7 @@ impl SessionStore for ProfileStore<'_> {
         self.loaded_from.get().map_or("file", StoreKind::name)
     }
 
-    fn remove(&self) -> Result<()> {
+    fn remove(&self) -> StoreResult<()> {
         let kind = match self.loaded_from.get() {
             Some(kind) => kind,
             None => self.kind()?,
@@ -178,8 +177,8 @@ pub(crate) struct LockFile<'a> {
 }
 
 impl Locker for LockFile<'_> {
-    fn lock(&self) -> Result<Box<dyn Held>> {
-        let lock = ProfileLock::acquire(self.stores.paths(), self.profile, self.patience)?;
+    fn lock(&self) -> StoreResult<Box<dyn Held>> {
+        let lock = ProfileLock::acquire(self.stores.paths()?, self.profile, self.patience)?;
         Ok(Box::new(lock))
     }
 }

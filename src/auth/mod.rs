@@ -35,111 +35,16 @@ use crate::error::{Error, Kind, Result};
 use crate::output::{local_and_eastern, relative};
 use crate::secret::Secret;
 use crate::session::{Clock, Grant, Session};
+use crate::store::StoreError;
 use crate::store::lock::Note;
 use crate::url::BaseUrl;
 
 mod live;
+mod parts;
 pub(crate) use self::live::{LazyClient, LockFile, ProfileStore};
-
-/// What the session logic stores and reads: one profile's session, wherever it lives.
-pub(crate) trait SessionStore {
-    /// The profile's session. Reads after the first go by the metadata as it is now, so a
-    /// session another process just stored elsewhere is found.
-    fn load(&self) -> Result<Option<Session>>;
-    /// Replaces the session in the store it came from (after a refresh).
-    fn replace(&self, session: &Session) -> Result<()>;
-    /// Stores a new session (after a sign-in) where the store choice says; returns a warning
-    /// when it had to go somewhere else.
-    fn store_new(&self, session: &Session) -> Result<Option<String>>;
-    /// Removes an ended session.
-    fn remove(&self) -> Result<()>;
-    /// Fails when the chosen store cannot be used here: checked before credentials are sent
-    /// for a session that could not be kept.
-    fn check_usable(&self) -> Result<()>;
-    /// The name of the store the session was last read from or written to.
-    fn place(&self) -> &'static str;
-}
-
-/// The profile lock: held while refreshing or signing in, so only one process does.
-pub(crate) trait Locker {
-    fn lock(&self) -> Result<Box<dyn Held>>;
-}
-
-/// A held lock and the failure note it carries for the processes queued behind it.
-pub(crate) trait Held {
-    fn note(&self) -> Option<Note>;
-    fn set_note(&self, note: &Note);
-    fn clear_note(&self);
-}
-
-/// The identity a token is asked for.
-#[derive(Clone, Debug)]
-pub(crate) struct Identity {
-    pub(crate) profile: String,
-    pub(crate) base_url: BaseUrl,
-    /// A username given for this call (`--username`, `POINTAUTH_USERNAME`).
-    pub(crate) username: Option<String>,
-}
-
-/// POINTAUTH_USERNAME and POINTAUTH_PASSWORD, for signing in without a person.
-#[derive(Debug)]
-pub(crate) struct Credentials {
-    pub(crate) username: String,
-    pub(crate) password: Secret<String>,
-}
-
-/// How long the token must stay valid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum MinTtl {
-    /// No `--min-ttl` given.
-    Default,
-    Explicit(Duration),
-}
-
-/// The default minimum time to live.
-pub(crate) const DEFAULT_MIN_TTL: Duration = Duration::from_secs(300);
-
-impl MinTtl {
-    /// The minimum time to live for `session`: an explicit one as given; the default is
-    /// 5 minutes, or half the lifetime of the service's last token when that is shorter, so a
-    /// service issuing 60-second tokens still works and a just-refreshed token is never
-    /// refreshed again at once.
-    pub(crate) fn for_session(self, session: &Session) -> Duration {
-        match self {
-            MinTtl::Explicit(duration) => duration,
-            MinTtl::Default => session.access_lifetime.map_or(DEFAULT_MIN_TTL, |lifetime| {
-                DEFAULT_MIN_TTL.min(Duration::from_secs(u64::from(lifetime) / 2))
-            }),
-        }
-    }
-}
-
-/// What the caller needs from the access token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Want {
-    /// Valid for at least the minimum time to live; refreshed only when it is not.
-    Fresh(MinTtl),
-    /// A refresh now, whatever the token's age (`pointauth refresh`).
-    New,
-}
-
-/// How the session handed out was had.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum How {
-    Cached,
-    Refreshed,
-    SignedIn,
-    /// The refresh failed for a passing reason; the cached token is still valid.
-    Degraded,
-}
-
-/// A session fit to hand out, and what the user should be told about getting it.
-#[derive(Debug)]
-pub(crate) struct Obtained {
-    pub(crate) session: Session,
-    pub(crate) how: How,
-    pub(crate) warnings: Vec<String>,
-}
+pub(crate) use self::parts::{
+    Credentials, Held, How, Identity, Locker, MinTtl, Obtained, SessionStore, Want,
+};
 
 /// Everything the session logic is given.
 pub(crate) struct Flow<'a> {
@@ -168,21 +73,44 @@ impl Flow<'_> {
     /// A session fit to hand out, refreshing or signing in as needed.
     pub(crate) fn obtain(&self, want: Want) -> Result<Obtained> {
         // The fast path: a fresh token is read without taking the lock.
-        if let Want::Fresh(min_ttl) = want
-            && let Some(session) = self.store.load()?
-            && self.mismatch(&session).is_none()
-            && session.is_fresh(self.clock.now(), min_ttl.for_session(&session))
-        {
-            return self.done(want, session, How::Cached, Vec::new());
+        if let Want::Fresh(min_ttl) = want {
+            match self.store.load() {
+                Ok(Some(session))
+                    if self.mismatch(&session).is_none()
+                        && session.is_fresh(self.clock.now(), min_ttl.for_session(&session)) =>
+                {
+                    return self.done(want, session, How::Cached, Vec::new());
+                }
+                Ok(_) => {}
+                // Looked at again under the lock, where a sign-in can take its place.
+                Err(err) if self.may_sign_in_instead(&err) => {}
+                Err(err) => return Err(err.into()),
+            }
         }
-        let lock = self.locker.lock()?;
+        let lock = match self.locker.lock() {
+            Ok(lock) => lock,
+            // Nowhere to keep a session (a read-only HOME, no home at all): with credentials
+            // in the environment, sign in for this command alone; without, say what is
+            // missing (a session, when there is none to refresh).
+            Err(err) if err.is_unwritable() && self.credentials.is_some() => {
+                return self.sign_in_uncached(want, err);
+            }
+            Err(err) if err.is_unwritable() && matches!(self.store.load(), Ok(None)) => {
+                return Err(self.not_logged_in());
+            }
+            Err(err) => return Err(err.into()),
+        };
         let mut state = State::Read;
         let mut reread_after_rotation = false;
         loop {
             state = match state {
-                State::Read => match self.store.load()? {
-                    None => State::SignIn(self.not_logged_in()),
-                    Some(current) => match self.mismatch(&current) {
+                State::Read => match self.store.load() {
+                    // The store cannot be read here (a keychain out of reach): a sign-in from
+                    // the environment takes its place, or the command fails with why.
+                    Err(err) if self.may_sign_in_instead(&err) => State::SignIn(err.into()),
+                    Err(err) => return Err(err.into()),
+                    Ok(None) => State::SignIn(self.not_logged_in()),
+                    Ok(Some(current)) => match self.mismatch(&current) {
                         Some(why) => State::SignIn(why),
                         None => {
                             let now = self.clock.now();
@@ -220,7 +148,7 @@ impl Flow<'_> {
                         Failure::SessionEnded => {
                             // The server has the last word, but only on the token we sent: if
                             // the store now holds another refresh token, someone rotated it.
-                            let rotated = self.store.load()?.is_some_and(|stored| {
+                            let rotated = self.store.load()?.is_some_and(|stored: Session| {
                                 stored.refresh_token != current.refresh_token
                             });
                             if rotated && !reread_after_rotation {
@@ -261,6 +189,24 @@ impl Flow<'_> {
                 }
             };
         }
+    }
+
+    /// Whether a store that failed this way can be replaced by a sign-in from the environment.
+    fn may_sign_in_instead(&self, err: &StoreError) -> bool {
+        self.credentials.is_some() && (err.is_unusable() || err.is_unwritable())
+    }
+
+    /// Signs in with the environment's credentials for this command only: there is nowhere
+    /// to keep the session (no lock, no note, nothing stored), and the user is told so.
+    fn sign_in_uncached(&self, want: Want, why: StoreError) -> Result<Obtained> {
+        let Some(credentials) = self.credentials else {
+            return Err(why.into());
+        };
+        let grant = self
+            .service
+            .sign_in(&credentials.username, &credentials.password)?;
+        let session = self.new_session(&credentials.username, grant)?;
+        self.done(want, session, How::SignedIn, vec![not_cached(&why)])
     }
 
     /// The one way out of a success: a token just obtained must meet an explicit min-ttl.
@@ -306,7 +252,13 @@ impl Flow<'_> {
         ) {
             return Err(err);
         }
-        self.store.check_usable()?;
+        // A store that cannot be used fails before credentials are sent; one that can keep
+        // nothing here still lets the token be handed out, uncached.
+        let uncached = match self.store.check_usable() {
+            Ok(()) => None,
+            Err(err) if err.is_unwritable() => Some(err),
+            Err(err) => return Err(err.into()),
+        };
         if self.verbose {
             crate::output::say!(
                 "pointauth: signing in as {} with POINTAUTH_USERNAME/POINTAUTH_PASSWORD",
@@ -327,19 +279,25 @@ impl Flow<'_> {
             })?;
         lock.clear_note();
         let session = self.new_session(&credentials.username, grant)?;
-        let warning = self.store.store_new(&session)?;
-        Ok((session, warning.into_iter().collect()))
+        if let Some(why) = uncached {
+            return Ok((session, vec![not_cached(&why)]));
+        }
+        match self.store.store_new(&session) {
+            Ok(warning) => Ok((session, warning.into_iter().collect())),
+            Err(err) if err.is_unwritable() => Ok((session, vec![not_cached(&err)])),
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Fails when the chosen store cannot be used here (before anyone is asked anything).
     pub(crate) fn check_store(&self) -> Result<()> {
-        self.store.check_usable()
+        Ok(self.store.check_usable()?)
     }
 
     /// `login`: signs in with what a person gave, then stores the session. The sign-in is
     /// made before the lock is taken: a slow prompt or service must not block others.
     pub(crate) fn login(&self, credentials: &Credentials) -> Result<Obtained> {
-        self.store.check_usable()?;
+        self.check_store()?;
         let grant = self
             .service
             .sign_in(&credentials.username, &credentials.password)?;
@@ -467,6 +425,14 @@ impl Flow<'_> {
         ))
         .hint(login_hint(&self.identity.profile))
     }
+}
+
+/// The warning when a token is handed out that could not be kept.
+fn not_cached(why: &StoreError) -> String {
+    format!(
+        "the session is not cached ({why}); set XDG_STATE_HOME and XDG_DATA_HOME to a \
+         writable directory to keep it between commands"
+    )
 }
 
 /// How to get a session for `profile` again.

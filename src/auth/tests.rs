@@ -13,6 +13,7 @@ use super::*;
 use crate::api::{ApiError, Call, Failure, Service};
 use crate::error::Kind;
 use crate::session::Grant;
+use crate::store::{StoreError, StoreResult};
 
 const BASE: &str = "https://h.example";
 
@@ -36,6 +37,10 @@ impl Clock for FakeClock {
 /// The store: what each read returns (scripted, then the last value again), and what was written.
 #[derive(Default)]
 struct FakeStore {
+    /// Every read fails so (a keychain out of reach), when set.
+    unreadable: Cell<bool>,
+    /// Every write fails so (nowhere to write), when set.
+    unwritable: Cell<bool>,
     reads: RefCell<VecDeque<Option<Session>>>,
     current: RefCell<Option<Session>>,
     replaced: RefCell<Vec<Session>>,
@@ -58,29 +63,38 @@ impl FakeStore {
 }
 
 impl SessionStore for FakeStore {
-    fn load(&self) -> Result<Option<Session>> {
+    fn load(&self) -> StoreResult<Option<Session>> {
         self.loads.set(self.loads.get() + 1);
+        if self.unreadable.get() {
+            return Err(StoreError::Unavailable {
+                store: "fake keychain",
+                reason: "no bus".into(),
+            });
+        }
         if let Some(next) = self.reads.borrow_mut().pop_front() {
             *self.current.borrow_mut() = next;
         }
         Ok(self.current.borrow().clone())
     }
-    fn replace(&self, session: &Session) -> Result<()> {
+    fn replace(&self, session: &Session) -> StoreResult<()> {
         self.replaced.borrow_mut().push(session.clone());
         *self.current.borrow_mut() = Some(session.clone());
         Ok(())
     }
-    fn store_new(&self, session: &Session) -> Result<Option<String>> {
+    fn store_new(&self, session: &Session) -> StoreResult<Option<String>> {
+        if self.unwritable.get() {
+            return Err(read_only());
+        }
         self.stored_new.borrow_mut().push(session.clone());
         *self.current.borrow_mut() = Some(session.clone());
         Ok(None)
     }
-    fn remove(&self) -> Result<()> {
+    fn remove(&self) -> StoreResult<()> {
         self.removed.set(self.removed.get() + 1);
         *self.current.borrow_mut() = None;
         Ok(())
     }
-    fn check_usable(&self) -> Result<()> {
+    fn check_usable(&self) -> StoreResult<()> {
         Ok(())
     }
     fn place(&self) -> &'static str {
@@ -124,6 +138,16 @@ impl Service for FakeService {
 struct FakeLocker {
     note: Rc<RefCell<Option<Note>>>,
     taken: Cell<usize>,
+    /// The lock file cannot be made (a read-only state directory), when set.
+    unwritable: Cell<bool>,
+}
+
+fn read_only() -> StoreError {
+    StoreError::io(
+        "create",
+        "/home/ro/.local/state/pointauth",
+        std::io::ErrorKind::ReadOnlyFilesystem.into(),
+    )
 }
 
 struct FakeHeld(Rc<RefCell<Option<Note>>>);
@@ -141,7 +165,10 @@ impl Held for FakeHeld {
 }
 
 impl Locker for FakeLocker {
-    fn lock(&self) -> Result<Box<dyn Held>> {
+    fn lock(&self) -> StoreResult<Box<dyn Held>> {
+        if self.unwritable.get() {
+            return Err(read_only());
+        }
         self.taken.set(self.taken.get() + 1);
         Ok(Box::new(FakeHeld(Rc::clone(&self.note))))
     }
@@ -521,4 +548,73 @@ fn the_default_min_ttl_adapts_to_short_lived_tokens() {
         .unwrap_err();
     assert_eq!(err.kind(), Kind::Usage);
     assert_eq!(world.calls(), [Call::Refresh]);
+}
+
+#[test]
+fn where_nothing_can_be_stored_env_credentials_still_hand_out_a_token_uncached() {
+    // The lock cannot even be made: a read-only HOME.
+    let world = World::new(
+        FakeStore::holding(None),
+        FakeService::answering(vec![Ok(grant("a1", Some("r1"), 3600))]),
+    )
+    .with_credentials();
+    world.locker.unwritable.set(true);
+    let obtained = world.obtain(FRESH).unwrap();
+    assert_eq!(obtained.how, How::SignedIn);
+    assert_eq!(obtained.warnings.len(), 1);
+    assert!(
+        obtained.warnings[0].contains("not cached"),
+        "{:?}",
+        obtained.warnings
+    );
+    assert!(
+        obtained.warnings[0].contains("XDG_STATE_HOME"),
+        "{:?}",
+        obtained.warnings
+    );
+    // The lock works but the session cannot be written.
+    let world = World::new(
+        FakeStore::holding(None),
+        FakeService::answering(vec![Ok(grant("a1", Some("r1"), 3600))]),
+    )
+    .with_credentials();
+    world.store.unwritable.set(true);
+    let obtained = world.obtain(FRESH).unwrap();
+    assert!(
+        obtained.warnings[0].contains("not cached"),
+        "{:?}",
+        obtained.warnings
+    );
+    // Without credentials and with nothing stored: not logged in, whatever else is wrong.
+    let world = World::new(FakeStore::holding(None), FakeService::default());
+    world.locker.unwritable.set(true);
+    assert_eq!(world.obtain(FRESH).unwrap_err().kind(), Kind::Session);
+    // With a stale session that cannot be refreshed under a lock: the reason.
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 3400, 3600))),
+        FakeService::default(),
+    );
+    world.locker.unwritable.set(true);
+    let err = world.obtain(FRESH).unwrap_err();
+    assert_eq!(err.kind(), Kind::Internal);
+    assert!(err.message().contains("cannot create"), "{err}");
+}
+
+#[test]
+fn a_store_out_of_reach_is_replaced_by_a_sign_in_from_the_environment() {
+    let world = World::new(
+        FakeStore::holding(None),
+        FakeService::answering(vec![Ok(grant("a1", Some("r1"), 3600))]),
+    )
+    .with_credentials();
+    world.store.unreadable.set(true);
+    let obtained = world.obtain(FRESH).unwrap();
+    assert_eq!(obtained.how, How::SignedIn);
+    assert_eq!(world.calls(), [Call::SignIn]);
+    // Without credentials, the store's error is the answer.
+    let world = World::new(FakeStore::holding(None), FakeService::default());
+    world.store.unreadable.set(true);
+    let err = world.obtain(FRESH).unwrap_err();
+    assert!(err.message().contains("fake keychain"), "{err}");
 }

@@ -27,8 +27,11 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
         vec![ctx.profile().to_owned()]
     };
     for profile in &profiles {
+        let problems = left.len();
         let removed = logout(ctx, profile, &mut left);
         match (removed, options.all) {
+            // What could not be removed is named below, instead of "logged out".
+            _ if left.len() > problems => {}
             (true, _) => say!("Logged out of profile `{profile}`."),
             (false, false) if left.is_empty() => {
                 say!("Profile `{profile}` was not logged in; nothing to remove.");
@@ -59,15 +62,17 @@ pub(crate) enum Keychain {
 /// (with `Keychain::Search`, unless `--store file`) an entry in the OS credential store that
 /// no metadata names. What cannot be listed goes to `left`.
 pub(crate) fn all_profiles(ctx: &Ctx, keychain: Keychain, left: &mut Vec<Error>) -> Vec<String> {
-    let paths = ctx.stores.paths();
     let mut profiles = Vec::new();
     let mut collect = |found: std::result::Result<Vec<String>, StoreError>| match found {
         Ok(names) => profiles.extend(names),
         Err(err) => left.push(err.into()),
     };
-    collect(ProfileMeta::profiles(paths));
-    collect(FileStore::new(paths.data.clone()).profiles());
-    collect(ProfileLock::profiles(paths));
+    // No place for files means no files to find.
+    if let Ok(paths) = ctx.stores.paths() {
+        collect(ProfileMeta::profiles(paths));
+        collect(FileStore::new(paths.data.clone()).profiles());
+        collect(ProfileLock::profiles(paths));
+    }
     if keychain == Keychain::Search && ctx.store != StoreChoice::File {
         match KeyringStore::platform().profiles() {
             Ok(names) => profiles.extend(names),
@@ -86,7 +91,10 @@ pub(crate) fn all_profiles(ctx: &Ctx, keychain: Keychain, left: &mut Vec<Error>)
 /// Removes everything stored for `profile`; `true` if anything was there. What cannot be
 /// removed goes to `left`, and the rest is removed anyway.
 fn logout(ctx: &Ctx, profile: &str, left: &mut Vec<Error>) -> bool {
-    let paths = ctx.stores.paths();
+    let Ok(paths) = ctx.stores.paths() else {
+        // No place for files: only a keychain can hold something.
+        return logout_keychain_only(ctx, profile, left);
+    };
     // Under the lock: a refresh in flight must not write the session back afterwards.
     let lock = match ProfileLock::acquire(paths, profile, lock_patience(ctx.api.timeout)) {
         Ok(lock) => Some(lock),
@@ -112,8 +120,9 @@ fn logout(ctx: &Ctx, profile: &str, left: &mut Vec<Error>) -> bool {
                 "the session of profile `{profile}` was left in the OS credential store (--store file)"
             ))
             .hint(format!(
-                "everything else is removed; run `pointauth --profile {profile} logout` where the \
-                 keychain can be reached, or `pointauth logout --all` there later"
+                "everything else is removed; run `{}` where the keychain can be reached, or \
+                 `pointauth logout --all` there later",
+                command_for(profile, "logout")
             )),
         ),
         StoreChoice::File => {}
@@ -134,14 +143,26 @@ fn logout(ctx: &Ctx, profile: &str, left: &mut Vec<Error>) -> bool {
     removed
 }
 
+/// `logout` where there is no place for files: the keychain entry, if the store allows.
+fn logout_keychain_only(ctx: &Ctx, profile: &str, left: &mut Vec<Error>) -> bool {
+    if ctx.store == StoreChoice::File {
+        return false;
+    }
+    match KeyringStore::platform().delete(profile) {
+        Ok(found) => found,
+        Err(err) if ctx.store == StoreChoice::Auto && err.is_unusable() => false,
+        Err(err) => {
+            left.push(keychain_left(&err, Some(profile)));
+            false
+        }
+    }
+}
+
 /// What is left in the keychain, and how to remove it.
 fn keychain_left(err: &StoreError, profile: Option<&str>) -> Error {
     let store = KeyringStore::platform();
     let (what, again) = match profile {
-        Some(profile) => (
-            store.describe(profile),
-            format!("pointauth --profile {profile} logout"),
-        ),
+        Some(profile) => (store.describe(profile), command_for(profile, "logout")),
         None => (
             "pointauth's entries in the OS credential store".to_owned(),
             "pointauth logout --all".to_owned(),
@@ -151,4 +172,13 @@ fn keychain_left(err: &StoreError, profile: Option<&str>) -> Error {
         "everything else is removed; run `{again}` where the keychain can be reached, \
          or delete the entries of service pointauth with your keyring tool"
     ))
+}
+
+/// `pointauth [--profile P] COMMAND`, the flag left out for the default profile.
+fn command_for(profile: &str, command: &str) -> String {
+    if profile == crate::store::DEFAULT_PROFILE {
+        format!("pointauth {command}")
+    } else {
+        format!("pointauth --profile {profile} {command}")
+    }
 }

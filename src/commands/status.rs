@@ -32,7 +32,9 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
         let mut reports: Vec<_> = profiles
             .iter()
             .map(|profile| {
-                ProfileMeta::load(ctx.stores.paths(), profile)
+                ctx.stores
+                    .paths()
+                    .and_then(|paths| ProfileMeta::load(paths, profile))
                     .map_err(Error::from)
                     .and_then(|meta| Report::of(ctx, profile, meta, None))
                     .map_err(|err| (profile.clone(), err))

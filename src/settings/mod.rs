@@ -68,12 +68,20 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
             None => DEFAULT_TIMEOUT,
         },
     };
-    let paths = Paths::discover(&DirSources {
+    // No place for files is no reason to fail yet: `token` can still sign in from the
+    // environment, uncached; whatever needs a file says why it has none.
+    let stores = match Paths::discover(&DirSources {
         xdg_data_home: env.dir("XDG_DATA_HOME"),
         xdg_state_home: env.dir("XDG_STATE_HOME"),
         home: env.home(),
-    })?;
-    let meta = remembered(&paths, &profile);
+    }) {
+        Ok(paths) => Stores::new(paths),
+        Err(err) => Stores::nowhere(err.message().to_owned()),
+    };
+    let meta = match stores.paths() {
+        Ok(paths) => remembered(paths, &profile),
+        Err(_) => Ok(None),
+    };
     let given_url = match flags.base_url {
         Some(url) => Some(url),
         None => env.text("POINTAUTH_BASE_URL")?,
@@ -106,7 +114,7 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
             username,
         },
         store,
-        stores: Stores::new(paths),
+        stores,
         api: ApiConfig {
             base_url,
             timeout,

@@ -113,6 +113,6 @@ fn xdg_directories_are_enough_without_a_home() {
         ("XDG_STATE_HOME", state.to_str().unwrap()),
     ]);
     let ctx = resolve(Flags::default(), &vars).unwrap();
-    assert_eq!(ctx.stores.paths().data, data.join("pointauth"));
-    assert_eq!(ctx.stores.paths().state, state.join("pointauth"));
+    assert_eq!(ctx.stores.paths().unwrap().data, data.join("pointauth"));
+    assert_eq!(ctx.stores.paths().unwrap().state, state.join("pointauth"));
 }

@@ -98,6 +98,9 @@ pub(crate) enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// There is no directory for pointauth's files at all (no HOME, no XDG directories).
+    #[error("there is no place for pointauth's files: {why}")]
+    NoPlace { why: String },
     /// Another pointauth process holds the profile's lock, and held it too long.
     #[error("another pointauth process has held the lock for profile `{profile}` for over {} s", .waited.as_secs())]
     Busy {
@@ -123,6 +126,24 @@ impl StoreError {
                 | StoreError::TimedOut { .. }
                 | StoreError::Locked { .. }
         )
+    }
+
+    /// Nothing can be written here (a read-only HOME, no home at all, a full disk): a command
+    /// that can sign in from the environment may still hand out a token, uncached.
+    pub(crate) fn is_unwritable(&self) -> bool {
+        use std::io::ErrorKind;
+        match self {
+            StoreError::NoPlace { .. } => true,
+            StoreError::Io { source, .. } => matches!(
+                source.kind(),
+                ErrorKind::PermissionDenied
+                    | ErrorKind::ReadOnlyFilesystem
+                    | ErrorKind::StorageFull
+                    | ErrorKind::QuotaExceeded
+                    | ErrorKind::NotFound
+            ),
+            _ => false,
+        }
     }
 
     /// A copy of an "unusable here" error, to answer later calls with at once.
@@ -174,6 +195,10 @@ impl From<StoreError> for Error {
             StoreError::Corrupt { profile, .. } => recovery_hint(profile),
             StoreError::Io { .. } => "check the directory's permissions and free space".to_owned(),
             StoreError::Unsafe { fix, .. } => fix.clone(),
+            StoreError::NoPlace { .. } => {
+                "set XDG_STATE_HOME and XDG_DATA_HOME (or HOME) to directories pointauth may write to"
+                    .to_owned()
+            }
             StoreError::Busy { path, .. } => format!(
                 "wait for it to finish, or find it with `fuser {}`",
                 path.display()
@@ -219,22 +244,31 @@ pub(crate) trait SecretStore {
 /// Opens the stores below one set of paths.
 #[derive(Clone, Debug)]
 pub(crate) struct Stores {
-    paths: Paths,
+    /// pointauth's directories, or why there are none (no HOME and no XDG directories).
+    paths: Result<Paths, String>,
 }
 
 impl Stores {
     pub(crate) fn new(paths: Paths) -> Self {
-        Stores { paths }
+        Stores { paths: Ok(paths) }
     }
 
-    pub(crate) fn paths(&self) -> &Paths {
-        &self.paths
+    /// Stores with no place for files: nothing is stored, every write says why.
+    pub(crate) fn nowhere(why: String) -> Self {
+        Stores { paths: Err(why) }
+    }
+
+    pub(crate) fn paths(&self) -> StoreResult<&Paths> {
+        self.paths
+            .as_ref()
+            .map_err(|why| StoreError::NoPlace { why: why.clone() })
     }
 
     pub(crate) fn open(&self, kind: StoreKind) -> Box<dyn SecretStore> {
-        match kind {
-            StoreKind::File => Box::new(FileStore::new(self.paths.data.clone())),
-            StoreKind::Keyring => Box::new(KeyringStore::platform()),
+        match (kind, &self.paths) {
+            (StoreKind::File, Ok(paths)) => Box::new(FileStore::new(paths.data.clone())),
+            (StoreKind::File, Err(why)) => Box::new(Nowhere { why: why.clone() }),
+            (StoreKind::Keyring, _) => Box::new(KeyringStore::platform()),
         }
     }
 
@@ -273,6 +307,38 @@ impl Stores {
         };
         self.open(kind).save(profile, value)?;
         Ok((kind, None))
+    }
+}
+
+/// The file store where there is no place for files: it holds nothing and keeps nothing.
+#[derive(Debug)]
+struct Nowhere {
+    why: String,
+}
+
+impl SecretStore for Nowhere {
+    fn describe(&self, _profile: &str) -> String {
+        "no file (there is no place for pointauth's files)".to_owned()
+    }
+
+    fn load(&self, _profile: &str) -> StoreResult<Option<Secret<String>>> {
+        Ok(None)
+    }
+
+    fn save(&self, _profile: &str, _value: &Secret<String>) -> StoreResult<()> {
+        Err(StoreError::NoPlace {
+            why: self.why.clone(),
+        })
+    }
+
+    fn delete(&self, _profile: &str) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    fn probe(&self) -> StoreResult<()> {
+        Err(StoreError::NoPlace {
+            why: self.why.clone(),
+        })
     }
 }
 

@@ -685,3 +685,83 @@ fn login_and_logout_work_on_a_corrupted_keychain_entry() {
         );
     }
 }
+
+/// A profile signed in to the keychain, later used where the keychain cannot be reached (an
+/// SSH session without the desktop's bus, cron): status still answers from the metadata,
+/// logout removes everything else and names what is left, and a CI job signs in afresh.
+#[test]
+fn a_keychain_profile_where_the_keychain_is_out_of_reach() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    let gone = format!("unix:path={}/no-bus-here", env.home().display());
+    for args in [&["status"][..], &["status", "--json"], &["status", "--all"]] {
+        let started = Instant::now();
+        let out = on_bus(&env, &gone).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        assert!(stdout_of(&out).contains("keyring"), "{}", stdout_of(&out));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "no keychain wait"
+        );
+    }
+    // A CI job with credentials signs in, where it can keep the session (the file store).
+    let out = on_bus(&env, &gone)
+        .arg("token")
+        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // Back to the keychain for the logout cases.
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    for args in [
+        &["logout"][..],
+        &["--store", "file", "logout"],
+        &["logout", "--all"],
+    ] {
+        let out = on_bus(&env, &gone).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr_of(&out));
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.contains("where the keychain can be reached"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("Logged out"), "{args:?}: {stderr}");
+        assert!(
+            !env.meta_path("default").exists(),
+            "{args:?}: the rest is removed"
+        );
+        assert!(
+            kr.lookup(DEFAULT_ENTRY).is_some(),
+            "out of reach, so still there"
+        );
+        assert!(login(&env, kr.address(), "keyring").status.success());
+    }
+}
+
+/// With the keyring locked, status never raises an unlock prompt: it does not ask the
+/// keychain at all.
+#[test]
+fn status_never_asks_a_locked_keyring() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    kr.lock_login_collection();
+    // Locked indeed: a token (which does read the keychain) is refused at once.
+    let out = on_bus(&env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let before = kr.processes().len();
+    for args in [&["status"][..], &["status", "--json"]] {
+        let out = on_bus(&env, kr.address()).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+    assert_eq!(kr.processes().len(), before, "no prompter was started");
+}

@@ -89,6 +89,31 @@ impl PrivateKeyring {
         cmd
     }
 
+    /// Locks the login collection, as a screen lock does (`secret-tool lock` hangs on this
+    /// libsecret, so the Secret Service's own Lock method is called with dbus-send).
+    pub fn lock_login_collection(&self) {
+        let mut cmd = Command::new("dbus-send");
+        self.isolate(&mut cmd);
+        let output = cmd
+            .env_remove(MARKER)
+            .stdin(Stdio::null())
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.Lock",
+                "array:objpath:/org/freedesktop/secrets/collection/login",
+            ])
+            .output()
+            .expect("run dbus-send");
+        assert!(
+            output.status.success(),
+            "lock: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// The secret stored under these attributes, or `None` when there is none.
     pub fn lookup(&self, attributes: &[(&str, &str)]) -> Option<String> {
         let output = self

@@ -9,6 +9,7 @@ pub mod proxy;
 pub mod pty;
 pub mod stand_in;
 pub mod tls;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 

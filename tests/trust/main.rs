@@ -27,31 +27,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use support::users::{OTHER, as_uid, chown, chown_tree, isolated_env, root_or_skip};
 use support::*;
-
-/// Another local user, as the audit had one.
-const OTHER: u32 = 12345;
-
-/// Whether the test can act as root; without root it says so (and fails under CI=true).
-fn root_or_skip(test: &str) -> bool {
-    if rustix_euid() == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none_or(|ci| ci != "true"),
-        "{test} needs root in CI"
-    );
-    eprintln!("SKIPPED: {test} needs root (to plant another user's files)");
-    false
-}
-
-fn rustix_euid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
-
-fn chown(path: &Path, uid: u32) {
-    std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
-}
 
 fn chmod(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
@@ -206,7 +183,16 @@ fn hard_links_planted_for_temp_names_never_receive_the_session() {
     chown(&stolen, 0);
     chmod(&stolen, 0o666);
     let stop = std::sync::atomic::AtomicBool::new(false);
+    /// Stops the attacker however the victim's loop ends (a panic included), so the scope
+    /// never waits on it forever.
+    struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
     let outputs = std::thread::scope(|scope| {
+        let _stop = StopOnDrop(&stop);
         scope.spawn(|| {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let next = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
@@ -226,7 +212,9 @@ fn hard_links_planted_for_temp_names_never_receive_the_session() {
             DEFAULT_USERNAME,
             "--password-stdin",
         ];
-        let outputs: Vec<Output> = (0..25).map(|_| as_other(&env, &login)).collect();
+        let outputs: Vec<Output> = (0..25)
+            .map(|_| as_uid(&env, OTHER, &login, &[], &format!("{DEFAULT_PASSWORD}\n")))
+            .collect();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         outputs
     });
@@ -248,34 +236,6 @@ fn hard_links_planted_for_temp_names_never_receive_the_session() {
         0,
         "refused before the password was sent"
     );
-}
-
-/// Runs `pointauth ARGS` as the other uid (whose HOME the test chowned), the password on stdin.
-fn as_other(env: &TestEnv, args: &[&str]) -> Output {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new("setpriv")
-        .args([
-            "--reuid",
-            &OTHER.to_string(),
-            "--regid",
-            &OTHER.to_string(),
-            "--clear-groups",
-        ])
-        .arg(bin())
-        .args(args)
-        .envs(isolated_env(env))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{DEFAULT_PASSWORD}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -481,14 +441,6 @@ fn http_localhost_connects_only_to_loopback_whatever_etc_hosts_says() {
     );
 }
 
-/// The environment `env.cmd()` would give pointauth.
-fn isolated_env(env: &TestEnv) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
-    env.cmd()
-        .get_envs()
-        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned())))
-        .collect()
-}
-
 /// While pointauth waits on a hung sign-in it holds the password; it is not dumpable, so no
 /// core dump and no other process of the user (ptrace, /proc/PID/mem) can read it. A
 /// non-dumpable process's /proc/PID files belong to root, which is how this test sees it.
@@ -537,15 +489,6 @@ fn pointauth_is_not_dumpable_while_it_waits_on_a_hung_server() {
         owner, 0,
         "a dumpable process's /proc files belong to its own uid"
     );
-}
-
-fn chown_tree(path: &Path, uid: u32) {
-    chown(path, uid);
-    if path.is_dir() && !path.is_symlink() {
-        for entry in fs::read_dir(path).unwrap() {
-            chown_tree(&entry.unwrap().path(), uid);
-        }
-    }
 }
 
 /// `http://[::1]evil.com` is no loopback URL: the check and the client read one parse.
