@@ -101,7 +101,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__completions)
-            opts="-v -h -V --profile --base-url --store --timeout --verbose --help --version bash elvish fish powershell zsh"
+            opts="-v -h --profile --base-url --store --timeout --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +131,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__exec)
-            opts="-v -h -V --min-ttl --profile --base-url --store --timeout --verbose --help --version"
+            opts="-v -h --min-ttl --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,7 +291,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__login)
-            opts="-v -h -V --username --password-stdin --profile --base-url --store --timeout --verbose --help --version"
+            opts="-v -h --username --password-stdin --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +325,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__logout)
-            opts="-v -h -V --all --profile --base-url --store --timeout --verbose --help --version"
+            opts="-v -h --all --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,7 +355,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__refresh)
-            opts="-v -h -V --profile --base-url --store --timeout --verbose --help --version"
+            opts="-v -h --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,7 +385,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__status)
-            opts="-v -h -V --json --all --profile --base-url --store --timeout --verbose --help --version"
+            opts="-v -h --json --all --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,7 +415,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__token)
-            opts="-v -h -V --min-ttl --header --json --profile --base-url --store --timeout --verbose --help --version"
+            opts="-v -h --min-ttl --header --json --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

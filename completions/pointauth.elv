@@ -48,8 +48,6 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'pointauth;token'= {
             cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]'
@@ -63,8 +61,6 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'pointauth;refresh'= {
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
@@ -75,8 +71,6 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'pointauth;status'= {
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
@@ -89,8 +83,6 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'pointauth;logout'= {
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
@@ -102,8 +94,6 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'pointauth;exec'= {
             cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]'
@@ -115,8 +105,6 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'pointauth;completions'= {
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
@@ -127,8 +115,6 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'pointauth;help'= {
             cand login 'Sign in and store the session'

@@ -51,7 +51,6 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l timeout -d
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l password-stdin -d 'Read the password from standard input, a pipe or a file (one trailing newline is removed)'
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s V -l version -d 'Print version'
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
@@ -63,7 +62,6 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l header -d 
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l json -d 'Print {"access_token", "token_type", "expires_at", "expires_in"} as JSON'
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s V -l version -d 'Print version'
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
@@ -72,7 +70,6 @@ file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s V -l version -d 'Print version'
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
@@ -83,7 +80,6 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l json -d '
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l all -d 'Show every profile'
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s V -l version -d 'Print version'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
@@ -93,7 +89,6 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l timeout -
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l all -d 'Remove every profile'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
@@ -103,7 +98,6 @@ file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
@@ -112,7 +106,6 @@ file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec completions help" -f -a "login" -d 'Sign in and store the session'
 complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec completions help" -f -a "token" -d 'Print a fresh access token'
 complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec completions help" -f -a "refresh" -d 'Refresh the access token now, even if it is fresh'

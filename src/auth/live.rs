@@ -131,8 +131,8 @@ impl SessionStore for ProfileStore<'_> {
                 _ => "no OS credential store is running here",
             };
             format!(
-                "{reason}; session saved to {} (mode 0600) instead; \
-                 --store file (or POINTAUTH_STORE=file) chooses it without this warning",
+                "{reason}; session saved to {} (mode 0600) instead; --store file chooses that \
+                 without this warning",
                 self.stores.open(StoreKind::File).describe(self.profile)
             )
         }))

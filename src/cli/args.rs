@@ -43,7 +43,6 @@ Examples:
 #[command(
     name = "pointauth",
     version,
-    propagate_version = true,
     subcommand_help_heading = "Commands",
     subcommand_value_name = "COMMAND"
 )]

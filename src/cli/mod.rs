@@ -24,7 +24,7 @@ pub use crate::settings::{VARIABLES, Variable};
 use crate::auth::MinTtl;
 use crate::commands::{self, exec, login, logout, status, token};
 use crate::error::Result;
-use crate::output::{print_stdout, report};
+use crate::output::{print_stdout, report, say_line};
 use crate::settings::{self, Env, Flags};
 
 /// The whole command line as clap sees it, with the generated tables in the root's help.
@@ -44,10 +44,12 @@ pub(crate) fn run(args: Vec<OsString>, env: &Env) -> ExitCode {
     let (global, command) = match fast::token(&args) {
         Some((global, token)) => (global, Command::Token(token)),
         None => {
-            let matches = command().get_matches_from(args);
-            match Cli::from_arg_matches(&matches) {
+            let parsed = command()
+                .try_get_matches_from(args)
+                .and_then(|matches| Cli::from_arg_matches(&matches));
+            match parsed {
                 Ok(cli) => (cli.global, cli.command),
-                Err(err) => err.exit(),
+                Err(err) => return usage_error(&err),
             }
         }
     };
@@ -103,6 +105,33 @@ fn dispatch(global: GlobalArgs, command: Command, env: &Env) -> Result<ExitCode>
                 command: args.command,
             },
         ),
+    }
+}
+
+/// What clap had to say: help and version on stdout (exit 0); a usage error on stderr,
+/// prefixed like every other pointauth error (exit 2).
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            match print_stdout(&err.render().to_string()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    report(&err);
+                    err.exit_code()
+                }
+            }
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            say_line(format_args!("{}", err.render().to_string().trim_end()));
+            ExitCode::from(2)
+        }
+        _ => {
+            let text = err.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            say_line(format_args!("pointauth: {}", text.trim_end()));
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -206,3 +206,42 @@ fn a_closed_stderr_never_turns_into_a_panic() {
         .success()
         .stdout("refresh=0\ntoken=3\nlogout=0\n");
 }
+
+#[test]
+fn every_error_starts_the_same_way_and_only_the_root_has_a_version() {
+    let env = TestEnv::new();
+    // clap's usage errors and pointauth's own: one prefix.
+    for args in [
+        &["frobnicate"][..],
+        &["token", "--bogus"],
+        &["--store", "vault", "token"],
+    ] {
+        let out = env.cmd().args(args).assert().code(2).get_output().clone();
+        let stderr = stderr_of(&out);
+        assert!(stderr.starts_with("pointauth: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error:"), "{args:?}: {stderr}");
+    }
+    let out = env.cmd().arg("token").assert().code(3).get_output().clone();
+    assert!(stderr_of(&out).starts_with("pointauth: "));
+    // `--version` belongs to pointauth, not to each command.
+    env.cmd()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("pointauth 0."));
+    env.cmd().args(["token", "--version"]).assert().code(2);
+    // A profile from the environment does not turn --profile into a required-looking option.
+    let out = env
+        .cmd()
+        .env("POINTAUTH_PROFILE", "ci")
+        .arg("frobnicate")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(
+        stderr_of(&out).contains("Usage: pointauth [OPTIONS] <COMMAND>"),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -208,7 +208,25 @@ fn auto_store_without_a_keychain_falls_back_to_the_file_with_one_warning() {
     assert_eq!(warnings.len(), 1, "{stderr}");
     assert!(warnings[0].contains("OS credential store"), "{stderr}");
     assert!(warnings[0].contains("session saved to"), "{stderr}");
+    // Plain words, one short line: what happened, where the session went, how to choose.
+    assert!(warnings[0].contains("--store file"), "{stderr}");
+    let path = env.session_path("default").display().to_string();
+    let words = warnings[0].replace(&path, "PATH").chars().count();
+    assert!(words <= 160, "{words} characters besides the path");
+    for jargon in ["DBus", "D-Bus", "X11", "autolaunch", "Platform failure"] {
+        assert!(!warnings[0].contains(jargon), "{jargon}: {stderr}");
+    }
     assert!(env.session_path("default").exists());
+    // Once per profile: a profile already in the file store is not warned about again.
+    let out = env
+        .cmd()
+        .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(!stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
 }
 
 #[test]

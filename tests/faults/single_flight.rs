@@ -336,3 +336,25 @@ fn a_queued_job_never_inherits_another_identitys_sign_in_failure() {
     assert_eq!(env.server.sign_in_count(), 2);
     assert!(!stderr_of(&alice).contains("INVALID_PASSWORD"));
 }
+
+/// The race v1 lost 1 to 3 times per burst: a job that started after the first job's
+/// sign-in had already failed made a sign-in of its own. Many bursts, not one: each burst
+/// (a fresh service and HOME) makes exactly one sign-in, rejected or not, and every job exits
+/// as the one that tried.
+#[test]
+fn every_burst_of_parallel_ci_jobs_signs_in_exactly_once() {
+    for burst in 0..20 {
+        for (password, exit) in [("not the password", 4), (DEFAULT_PASSWORD, 0)] {
+            let env = TestEnv::new();
+            let outputs = concurrently_with(&env, 12, ci_job(DEFAULT_USERNAME, password));
+            for output in &outputs {
+                assert_exit(output, exit);
+            }
+            assert_eq!(
+                env.server.sign_in_count(),
+                1,
+                "burst {burst} with exit {exit}: one sign-in for twelve jobs"
+            );
+        }
+    }
+}
