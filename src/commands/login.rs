@@ -111,12 +111,15 @@ fn read_stdin_password() -> Result<Secret<String>> {
         Error::internal("cannot read the password from standard input").because(err)
     })?;
     if bytes.expose().len() as u64 > MAX_PASSWORD {
-        return Err(Error::usage(
-            "the password on standard input is longer than 64 KiB",
-        ));
+        return Err(
+            Error::usage("the password on standard input is longer than 64 KiB")
+                .hint("pipe only the password to --password-stdin"),
+        );
     }
-    let text = std::str::from_utf8(bytes.expose())
-        .map_err(|_| Error::usage("the password on standard input is not UTF-8 text"))?;
+    let text = std::str::from_utf8(bytes.expose()).map_err(|_| {
+        Error::usage("the password on standard input is not UTF-8 text")
+            .hint("pass the password as UTF-8 text (check the file's or the pipe's encoding)")
+    })?;
     let text = text
         .strip_suffix('\n')
         .map_or(text, |line| line.strip_suffix('\r').unwrap_or(line));

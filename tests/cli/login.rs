@@ -264,3 +264,26 @@ fn an_oversized_password_on_stdin_is_a_usage_error() {
         .stderr(predicate::str::contains("64 KiB"));
     assert_eq!(env.server.request_count(), 0);
 }
+
+#[test]
+fn a_store_that_cannot_be_used_fails_before_anything_is_asked() {
+    let env = TestEnv::new();
+    // No keychain here (the bus address leads nowhere) and no password source: the store's
+    // failure comes first, not a question about the password.
+    let out = env
+        .cmd()
+        .args([
+            "--store",
+            "keyring",
+            "login",
+            "--username",
+            DEFAULT_USERNAME,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("OS credential store"), "{stderr}");
+    assert!(!stderr.contains("password"), "{stderr}");
+    assert_eq!(env.server.request_count(), 0);
+}

@@ -34,6 +34,8 @@ fn empty_or_non_utf8_passwords_fail_before_any_request() {
     for stdin in [&b""[..], b"\n", b"\r\n", b"\xff\xfepass\n"] {
         let output = login_with_stdin(&env, stdin);
         assert_exit(&output, 2);
+        // Every refusal says what to do.
+        assert_stderr_has(&output, &["hint:"]);
         assert_eq!(env.server.sign_in_count(), 1, "{stdin:?}: no request");
         assert_same_session(&env, &before);
     }

@@ -1,10 +1,9 @@
 //! "Never race, never hang, never lose a session": the `pointauth` binary against the local
 //! stand-in misbehaving in every scripted way, each test in its own temporary HOME.
 //!
-//! Waits are kept short (Retry-After 1, --timeout 1) so the whole binary stays fast.
-//!
-//! Tests marked `#[ignore = "bug: ..."]` show a known bug outside the API layer; run them
-//! with `cargo test --test faults -- --ignored` and drop the `ignore` once it is fixed.
+//! Waits are kept short (Retry-After 1, small --timeout budgets) so the whole binary stays
+//! fast; where a wall-clock bound is the point (a hang must end), it has a margin for a loaded
+//! machine and says so.
 
 // A test binary shares its helpers through `pub` items, and needs no Debug on fixtures.
 #![allow(unreachable_pub, missing_debug_implementations)]
