@@ -86,7 +86,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -116,7 +116,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -150,7 +150,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -310,7 +310,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -340,7 +340,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -370,7 +370,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -400,7 +400,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -434,7 +434,7 @@ _pointauth() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

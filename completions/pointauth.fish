@@ -26,8 +26,9 @@ end
 
 complete -c pointauth -n "__fish_pointauth_needs_command" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_needs_command" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_needs_command" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_needs_command" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_needs_command" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_needs_command" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
@@ -44,8 +45,9 @@ complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "help" -d 'Print
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l username -d 'Account to sign in as [default: POINTAUTH_USERNAME, else the remembered one, else a prompt]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l password-stdin -d 'Read the password from standard input, a pipe or a file (one trailing newline is removed)'
@@ -54,8 +56,9 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s h -l help 
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l header -d 'Print `Authorization: Bearer <token>` instead of the bare token'
@@ -64,16 +67,18 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s v -l verbo
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l json -d 'Print JSON instead of text (with --all, an array)'
@@ -82,8 +87,9 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s v -l verb
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l all -d 'Remove every profile'
@@ -92,16 +98,18 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s h -l help
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else the file store (with a warning at login)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'

@@ -1,4 +1,5 @@
 //! A session (two tokens and their expiries) and the lifetime rules, as pure functions of `now`.
+//! Its short-lived half, `Access`, is what `token` hands out and all a quick copy may hold.
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ pub(crate) trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
-impl std::fmt::Debug for dyn Clock {
+impl std::fmt::Debug for dyn Clock + '_ {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Clock({})", self.now())
     }
@@ -45,17 +46,24 @@ pub(crate) struct Grant {
     pub(crate) expires_in: u32,
 }
 
+/// The access token and whose it is: everything `token` needs, and nothing that could get
+/// another one. A store slow to read keeps a copy of this alone in the kernel keyring.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Session {
+pub(crate) struct Access {
     /// The base URL it was signed in to, in `BaseUrl`'s canonical form.
     pub(crate) base_url: String,
     pub(crate) username: String,
-    pub(crate) access_token: Secret<String>,
-    pub(crate) refresh_token: Secret<String>,
-    pub(crate) access_expires_at: DateTime<Utc>,
+    pub(crate) token: Secret<String>,
+    pub(crate) expires_at: DateTime<Utc>,
     /// How long the service's last access token lived (`expires_in`), if known: the default
     /// minimum time to live adapts to short-lived tokens.
-    pub(crate) access_lifetime: Option<u32>,
+    pub(crate) lifetime: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Session {
+    pub(crate) access: Access,
+    pub(crate) refresh_token: Secret<String>,
     /// When the sign-in that produced this refresh token was answered.
     pub(crate) refresh_issued_at: DateTime<Utc>,
     pub(crate) refresh_expires_at: DateTime<Utc>,
@@ -126,12 +134,14 @@ impl Session {
         now: DateTime<Utc>,
     ) -> Option<Session> {
         Some(Session {
-            base_url: base_url.to_owned(),
-            username: username.to_owned(),
-            access_token: grant.access_token,
+            access: Access {
+                base_url: base_url.to_owned(),
+                username: username.to_owned(),
+                token: grant.access_token,
+                expires_at: access_expiry(now, grant.expires_in),
+                lifetime: Some(grant.expires_in),
+            },
             refresh_token: grant.refresh_token?,
-            access_expires_at: access_expiry(now, grant.expires_in),
-            access_lifetime: Some(grant.expires_in),
             refresh_issued_at: now,
             refresh_expires_at: refresh_expiry(now),
         })
@@ -148,27 +158,17 @@ impl Session {
             None => (self.refresh_token.clone(), self.refresh_issued_at),
         };
         Session {
-            base_url: self.base_url.clone(),
-            username: self.username.clone(),
-            access_token: grant.access_token,
+            access: Access {
+                base_url: self.access.base_url.clone(),
+                username: self.access.username.clone(),
+                token: grant.access_token,
+                expires_at: access_expiry(now, grant.expires_in),
+                lifetime: Some(grant.expires_in),
+            },
             refresh_token,
-            access_expires_at: access_expiry(now, grant.expires_in),
-            access_lifetime: Some(grant.expires_in),
             refresh_issued_at,
             refresh_expires_at: refresh_expiry(refresh_issued_at),
         }
-    }
-
-    /// The access token stays valid for at least `min_ttl`.
-    pub(crate) fn is_fresh(&self, now: DateTime<Utc>, min_ttl: Duration) -> bool {
-        let min_ttl = chrono::TimeDelta::from_std(min_ttl).unwrap_or(chrono::TimeDelta::MAX);
-        self.access_expires_at
-            .signed_duration_since(now)
-            .ge(&min_ttl)
-    }
-
-    pub(crate) fn access_valid(&self, now: DateTime<Utc>) -> bool {
-        now < self.access_expires_at
     }
 
     pub(crate) fn refresh_valid(&self, now: DateTime<Utc>) -> bool {
@@ -179,12 +179,12 @@ impl Session {
     pub(crate) fn to_json(&self) -> Secret<String> {
         let stored = Stored {
             version: STORED_VERSION,
-            base_url: self.base_url.clone(),
-            username: self.username.clone(),
-            access_token: self.access_token.expose().clone(),
+            base_url: self.access.base_url.clone(),
+            username: self.access.username.clone(),
+            access_token: self.access.token.expose().clone(),
             refresh_token: self.refresh_token.expose().clone(),
-            access_token_expires_at: self.access_expires_at,
-            access_token_lifetime: self.access_lifetime,
+            access_token_expires_at: self.access.expires_at,
+            access_token_lifetime: self.access.lifetime,
             refresh_token_issued_at: self.refresh_issued_at,
             refresh_token_expires_at: self.refresh_expires_at,
         };
@@ -195,20 +195,7 @@ impl Session {
 
     /// Parses what `to_json` wrote. The error says what is wrong, never what is there.
     pub(crate) fn from_json(text: &str) -> Result<Session, FormatError> {
-        let mut stored: Stored = serde_json::from_str(text).map_err(|err| {
-            use serde_json::error::Category;
-            // serde_json's positions and categories name no value.
-            FormatError::NotASession {
-                what: match err.classify() {
-                    Category::Io => "unreadable",
-                    Category::Syntax => "invalid JSON",
-                    Category::Data => "unexpected fields",
-                    Category::Eof => "truncated",
-                },
-                line: err.line(),
-                column: err.column(),
-            }
-        })?;
+        let mut stored: Stored = serde_json::from_str(text).map_err(not_a_session)?;
         if stored.version != STORED_VERSION {
             return Err(FormatError::Version(stored.version));
         }
@@ -216,19 +203,100 @@ impl Session {
             return Err(FormatError::EmptyToken);
         }
         Ok(Session {
-            base_url: std::mem::take(&mut stored.base_url),
-            username: std::mem::take(&mut stored.username),
-            access_token: Secret::new(std::mem::take(&mut stored.access_token)),
+            access: Access {
+                base_url: std::mem::take(&mut stored.base_url),
+                username: std::mem::take(&mut stored.username),
+                token: Secret::new(std::mem::take(&mut stored.access_token)),
+                expires_at: stored.access_token_expires_at,
+                lifetime: stored.access_token_lifetime,
+            },
             refresh_token: Secret::new(std::mem::take(&mut stored.refresh_token)),
-            access_expires_at: stored.access_token_expires_at,
-            access_lifetime: stored.access_token_lifetime,
             refresh_issued_at: stored.refresh_token_issued_at,
             refresh_expires_at: stored.refresh_token_expires_at,
         })
     }
 }
 
+impl Access {
+    /// The access token stays valid for at least `min_ttl`.
+    pub(crate) fn is_fresh(&self, now: DateTime<Utc>, min_ttl: Duration) -> bool {
+        let min_ttl = chrono::TimeDelta::from_std(min_ttl).unwrap_or(chrono::TimeDelta::MAX);
+        self.expires_at.signed_duration_since(now).ge(&min_ttl)
+    }
+
+    pub(crate) fn is_valid(&self, now: DateTime<Utc>) -> bool {
+        now < self.expires_at
+    }
+
+    /// Serialises the access part alone, for a quick copy: no refresh token in it.
+    pub(crate) fn to_json(&self) -> Secret<String> {
+        let stored = StoredAccess {
+            version: ACCESS_VERSION,
+            base_url: self.base_url.clone(),
+            username: self.username.clone(),
+            access_token: self.token.expose().clone(),
+            access_token_expires_at: self.expires_at,
+            access_token_lifetime: self.lifetime,
+        };
+        Secret::new(serde_json::to_string(&stored).unwrap_or_default())
+    }
+
+    /// Parses what `to_json` wrote.
+    pub(crate) fn from_json(text: &str) -> Result<Access, FormatError> {
+        let mut stored: StoredAccess = serde_json::from_str(text).map_err(not_a_session)?;
+        if stored.version != ACCESS_VERSION {
+            return Err(FormatError::Version(stored.version));
+        }
+        if stored.access_token.is_empty() {
+            return Err(FormatError::EmptyToken);
+        }
+        Ok(Access {
+            base_url: std::mem::take(&mut stored.base_url),
+            username: std::mem::take(&mut stored.username),
+            token: Secret::new(std::mem::take(&mut stored.access_token)),
+            expires_at: stored.access_token_expires_at,
+            lifetime: stored.access_token_lifetime,
+        })
+    }
+}
+
+/// serde_json's positions and categories name no value.
+fn not_a_session(err: serde_json::Error) -> FormatError {
+    use serde_json::error::Category;
+    FormatError::NotASession {
+        what: match err.classify() {
+            Category::Io => "unreadable",
+            Category::Syntax => "invalid JSON",
+            Category::Data => "unexpected fields",
+            Category::Eof => "truncated",
+        },
+        line: err.line(),
+        column: err.column(),
+    }
+}
+
 const STORED_VERSION: u32 = 1;
+const ACCESS_VERSION: u32 = 1;
+
+/// The stored form of a quick copy: `Stored` without the refresh token.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredAccess {
+    version: u32,
+    base_url: String,
+    username: String,
+    access_token: String,
+    access_token_expires_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    access_token_lifetime: Option<u32>,
+}
+
+impl Drop for StoredAccess {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_token.zeroize();
+    }
+}
 
 /// The stored form. Field names are part of the on-disk format.
 #[derive(Serialize, Deserialize)]
@@ -359,7 +427,7 @@ mod tests {
         let now = at("2026-11-30T15:00:00Z");
         let session =
             Session::signed_in("https://x", "u", grant("a", Some("r"), 3600), now).unwrap();
-        assert_eq!(session.access_expires_at, at("2026-11-30T16:00:00Z"));
+        assert_eq!(session.access.expires_at, at("2026-11-30T16:00:00Z"));
         assert_eq!(session.refresh_expires_at, at("2026-12-02T05:00:00Z"));
     }
 
@@ -371,7 +439,7 @@ mod tests {
         let later = at("2026-12-01T10:00:00Z");
         let same = session.refreshed(grant("a2", Some("r1"), 3600), later);
         assert_eq!(same.refresh_expires_at, at("2026-12-02T05:00:00Z"));
-        assert_eq!(same.access_expires_at, at("2026-12-01T11:00:00Z"));
+        assert_eq!(same.access.expires_at, at("2026-12-01T11:00:00Z"));
         let absent = session.refreshed(grant("a2", None, 3600), later);
         assert_eq!(absent.refresh_token.expose(), "r1");
         assert_eq!(absent.refresh_expires_at, at("2026-12-02T05:00:00Z"));
@@ -385,12 +453,16 @@ mod tests {
         let now = at("2026-11-30T15:00:00Z");
         let session =
             Session::signed_in("https://x", "u", grant("a", Some("r"), 600), now).unwrap();
-        assert!(session.is_fresh(now, Duration::from_secs(600)));
-        assert!(!session.is_fresh(now, Duration::from_secs(601)));
+        assert!(session.access.is_fresh(now, Duration::from_secs(600)));
+        assert!(!session.access.is_fresh(now, Duration::from_secs(601)));
         let later = now + chrono::TimeDelta::seconds(301);
-        assert!(!session.is_fresh(later, Duration::from_secs(300)));
-        assert!(session.access_valid(later));
-        assert!(!session.access_valid(now + chrono::TimeDelta::seconds(600)));
+        assert!(!session.access.is_fresh(later, Duration::from_secs(300)));
+        assert!(session.access.is_valid(later));
+        assert!(
+            !session
+                .access
+                .is_valid(now + chrono::TimeDelta::seconds(600))
+        );
     }
 
     #[test]
@@ -408,6 +480,28 @@ mod tests {
         assert_eq!(
             Session::from_json(&future).unwrap_err(),
             FormatError::Version(9)
+        );
+    }
+
+    #[test]
+    fn the_access_copy_round_trips_and_never_holds_the_refresh_token() {
+        let now = at("2026-11-30T15:00:00Z");
+        let session = Session::signed_in(
+            "https://x",
+            "u",
+            grant("access-part", Some("refresh-part"), 600),
+            now,
+        )
+        .unwrap();
+        let json = session.access.to_json();
+        assert!(!json.expose().contains("refresh"), "{}", json.expose());
+        assert_eq!(Access::from_json(json.expose()).unwrap(), session.access);
+        // A whole session is not a copy: a store mix-up cannot hand out a refresh token.
+        assert!(Access::from_json(session.to_json().expose()).is_err());
+        let empty = json.expose().replace("access-part", "");
+        assert_eq!(
+            Access::from_json(&empty).unwrap_err(),
+            FormatError::EmptyToken
         );
     }
 

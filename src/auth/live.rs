@@ -9,22 +9,53 @@ use super::{Held, Locker, SessionStore};
 use crate::api::{ApiConfig, ApiError, Client, Service};
 use crate::jwt;
 use crate::secret::Secret;
-use crate::session::{Clock, Grant, Session};
-use crate::store::StoreResult;
+use crate::session::{Access, Clock, Grant, Session};
 use crate::store::lock::{Note, ProfileLock};
 use crate::store::meta::{META_VERSION, ProfileMeta, Summary};
-use crate::store::{StoreChoice, StoreError, StoreKind, Stores, load_session};
+use crate::store::{Naming, StoreChoice, StoreKind, StoreResult, Stores, load_session};
 
-/// One profile's session in the stores, found through its metadata.
+/// One profile's session in the stores, found through its metadata; beside a session in the
+/// OS credential store, a quick copy of its access token in the kernel keyring.
 #[derive(Debug)]
 pub(crate) struct ProfileStore<'a> {
     stores: &'a Stores,
     profile: &'a str,
     choice: StoreChoice,
+    clock: &'a dyn Clock,
     /// The metadata as settings read it; taken by the first read, later reads go to the file.
     initial: RefCell<Option<Option<ProfileMeta>>>,
     /// Where the last read found the session: a refresh writes it back there.
-    loaded_from: Cell<Option<StoreKind>>,
+    loaded_from: Cell<Option<Place>>,
+}
+
+/// Where a session is: a store, and how its entry there is named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Place {
+    kind: StoreKind,
+    naming: Naming,
+}
+
+impl Place {
+    /// Where `choice` and the metadata say the session is. Metadata of format 0 (pointauth
+    /// 0.1) means a keychain entry named after the profile alone.
+    fn of(choice: StoreChoice, meta: Option<&ProfileMeta>) -> Place {
+        let kind = Stores::kind_for_reading(choice, meta.map(|meta| meta.store));
+        let legacy = meta
+            .is_some_and(|meta| meta.store == StoreKind::Keyring && meta.version < META_VERSION);
+        let naming = if kind == StoreKind::Keyring && legacy {
+            Naming::Legacy
+        } else {
+            Naming::Namespaced
+        };
+        Place { kind, naming }
+    }
+
+    const fn new(kind: StoreKind) -> Place {
+        Place {
+            kind,
+            naming: Naming::Namespaced,
+        }
+    }
 }
 
 impl<'a> ProfileStore<'a> {
@@ -32,12 +63,14 @@ impl<'a> ProfileStore<'a> {
         stores: &'a Stores,
         profile: &'a str,
         choice: StoreChoice,
+        clock: &'a dyn Clock,
         meta: Option<ProfileMeta>,
     ) -> Self {
         ProfileStore {
             stores,
             profile,
             choice,
+            clock,
             initial: RefCell::new(Some(meta)),
             loaded_from: Cell::new(None),
         }
@@ -50,19 +83,57 @@ impl<'a> ProfileStore<'a> {
         }
     }
 
-    fn kind(&self) -> StoreResult<StoreKind> {
-        let remembered = self.meta()?.map(|meta| meta.store);
-        Ok(Stores::kind_for_reading(self.choice, remembered))
+    fn location(&self) -> StoreResult<Place> {
+        Ok(Place::of(self.choice, self.meta()?.as_ref()))
     }
-}
 
-impl ProfileStore<'_> {
+    fn open(&self, place: Place) -> Box<dyn crate::store::SecretStore> {
+        self.stores.open_named(place.kind, place.naming)
+    }
+
+    fn load_at(&self, place: Place) -> StoreResult<Option<Session>> {
+        self.loaded_from.set(Some(place));
+        load_session(&*self.open(place), self.profile)
+    }
+
+    /// Where the session was read, or else where it is.
+    fn current(&self) -> StoreResult<Place> {
+        match self.loaded_from.get() {
+            Some(place) => Ok(place),
+            None => self.location(),
+        }
+    }
+
+    /// Keeps the access token of a session in the OS credential store as a quick copy, for
+    /// no longer than it lives; a copy that cannot be kept is only slower.
+    fn copy_access(&self, place: Place, session: &Session) {
+        let Some(copies) = self.stores.copies() else {
+            return;
+        };
+        if place.kind != StoreKind::Keyring {
+            return;
+        }
+        let left = (session.access.expires_at - self.clock.now())
+            .to_std()
+            .unwrap_or_default();
+        let _ = copies.save(self.profile, &session.access.to_json(), left);
+    }
+
+    fn drop_copy(&self) {
+        if let Some(copies) = self.stores.copies() {
+            let _ = copies.remove(self.profile);
+        }
+    }
+
     /// Writes the metadata: where the session is, and what `status` shows of it.
     fn remember(&self, kind: StoreKind, session: Option<&Session>) -> StoreResult<()> {
         let paths = self.stores.paths()?;
         let previous = ProfileMeta::load(paths, self.profile).ok().flatten();
         let (base_url, username) = match (session, &previous) {
-            (Some(session), _) => (session.base_url.clone(), session.username.clone()),
+            (Some(session), _) => (
+                session.access.base_url.clone(),
+                session.access.username.clone(),
+            ),
             (None, Some(meta)) => (meta.base_url.clone(), meta.username.clone()),
             (None, None) => return Ok(()),
         };
@@ -72,9 +143,9 @@ impl ProfileStore<'_> {
             username,
             store: kind,
             session: session.map(|session| {
-                let identity = jwt::identity(session.access_token.expose());
+                let identity = jwt::identity(session.access.token.expose());
                 Summary {
-                    access_token_expires_at: session.access_expires_at,
+                    access_token_expires_at: session.access.expires_at,
                     refresh_token_expires_at: session.refresh_expires_at,
                     email: identity.email,
                     user_id: identity.user_id,
@@ -90,81 +161,91 @@ impl ProfileStore<'_> {
 
 impl SessionStore for ProfileStore<'_> {
     fn load(&self) -> StoreResult<Option<Session>> {
-        let kind = self.kind()?;
-        self.loaded_from.set(Some(kind));
-        load_session(&*self.stores.open(kind), self.profile)
+        let place = self.location()?;
+        self.load_at(place)
+    }
+
+    fn load_access(&self) -> StoreResult<Option<Access>> {
+        let place = self.location()?;
+        if place.kind == StoreKind::Keyring
+            && let Some(copies) = self.stores.copies()
+            && let Ok(Some(text)) = copies.load(self.profile)
+            && let Ok(access) = Access::from_json(text.expose())
+        {
+            return Ok(Some(access));
+        }
+        Ok(self.load_at(place)?.map(|session| session.access))
+    }
+
+    fn keep_copy(&self, session: &Session) {
+        if let Some(place) = self.loaded_from.get() {
+            self.copy_access(place, session);
+        }
     }
 
     fn replace(&self, session: &Session) -> StoreResult<()> {
-        let kind = match self.loaded_from.get() {
-            Some(kind) => kind,
-            None => self.kind()?,
-        };
-        self.stores
-            .open(kind)
-            .save(self.profile, &session.to_json())?;
-        self.remember(kind, Some(session))
+        let place = self.current()?;
+        // A pointauth 0.1 keychain entry moves to its namespaced name on its first refresh.
+        let target = Place::new(place.kind);
+        self.open(target).save(self.profile, &session.to_json())?;
+        self.loaded_from.set(Some(target));
+        self.remember(target.kind, Some(session))?;
+        if place != target {
+            let _ = self.open(place).delete(self.profile);
+        }
+        self.copy_access(target, session);
+        Ok(())
     }
 
     fn store_new(&self, session: &Session) -> StoreResult<Option<String>> {
-        let previous = ProfileMeta::load(self.stores.paths()?, self.profile)
+        let remembered = ProfileMeta::load(self.stores.paths()?, self.profile)
             .ok()
-            .flatten()
-            .map(|meta| meta.store);
+            .flatten();
+        let previous = remembered
+            .as_ref()
+            .map(|meta| Place::of(StoreChoice::Auto, Some(meta)));
+        // The copy of the previous session goes first: it may be another user's.
+        self.drop_copy();
         let (kind, fallback) =
             self.stores
                 .save_new(self.choice, self.profile, &session.to_json())?;
-        // A session lives in one place: drop a copy an earlier login left in the other store.
+        let place = Place::new(kind);
+        // A session lives in one place: drop a copy an earlier login left elsewhere.
         if let Some(previous) = previous
-            && previous != kind
+            && previous != place
         {
-            let _ = self.stores.open(previous).delete(self.profile);
+            let _ = self.open(previous).delete(self.profile);
         }
         self.remember(kind, Some(session))?;
-        self.loaded_from.set(Some(kind));
+        self.loaded_from.set(Some(place));
+        self.copy_access(place, session);
         // Once per profile: a profile already in the file store is not warned about again.
-        let warned_before = previous == Some(StoreKind::File);
+        let warned_before = previous.is_some_and(|previous| previous.kind == StoreKind::File);
         Ok(fallback.filter(|_| !warned_before).map(|why| {
-            let reason = match why {
-                StoreError::TimedOut { .. } => "the OS credential store did not answer",
-                StoreError::Locked { .. } => "the OS credential store is locked",
-                _ => "no OS credential store is running here",
-            };
             format!(
-                "{reason}; session saved to {} (mode 0600) instead; --store file chooses that \
-                 without this warning",
+                "{}; session saved to {} (mode 0600); --store file skips this warning",
+                why.reason(),
                 self.stores.open(StoreKind::File).describe(self.profile)
             )
         }))
     }
 
     fn check_usable(&self) -> StoreResult<()> {
-        let probe = |kind| self.stores.open(kind).probe();
-        match self.choice {
-            StoreChoice::Keyring => probe(StoreKind::Keyring)?,
-            StoreChoice::File => probe(StoreKind::File)?,
-            // The keychain if it can be used here, else the file store must be.
-            StoreChoice::Auto => match probe(StoreKind::Keyring) {
-                Ok(()) => {}
-                Err(err) if err.is_unusable() => probe(StoreKind::File)?,
-                Err(err) => return Err(err),
-            },
-        }
-        Ok(())
+        self.stores.probe(self.choice)
     }
 
     fn place(&self) -> &'static str {
-        self.loaded_from.get().map_or("file", StoreKind::name)
+        self.loaded_from
+            .get()
+            .map_or("file", |place| place.kind.name())
     }
 
     fn remove(&self) -> StoreResult<()> {
-        let kind = match self.loaded_from.get() {
-            Some(kind) => kind,
-            None => self.kind()?,
-        };
-        self.stores.open(kind).delete(self.profile)?;
+        let place = self.current()?;
+        self.drop_copy();
+        self.open(place).delete(self.profile)?;
         // The profile still remembers where and as whom it signed in, for the next login.
-        self.remember(kind, None)
+        self.remember(place.kind, None)
     }
 }
 

@@ -2,13 +2,13 @@
 //! a clock, a session store, the service and the profile lock it is given.
 //!
 //! ```text
-//!   start ──(Want::Fresh)──▶ read without the lock ──fresh, same identity──▶ done
+//!   start ──(Want::Fresh)──▶ read the access token without the lock ─fresh, same identity─▶ done
 //!     │                           │ otherwise
 //!     ▼                           ▼
 //!   lock ─────────────────▶ READ (under the lock: another process may have just refreshed)
 //!                            ├─ nothing stored ─────────────────────────▶ SIGN-IN (not logged in)
 //!                            ├─ another identity ───────────────────────▶ SIGN-IN (mismatch)
-//!                            ├─ fresh (Want::Fresh) ────────────────────▶ done (cached)
+//!                            ├─ fresh (Want::Fresh) ──▶ keep a quick copy ▶ done (cached)
 //!                            ├─ refresh token expired ──────────────────▶ SIGN-IN (expired)
 //!                            ├─ a waiter's note: this refresh just failed ▶ DEGRADE
 //!                            └─ otherwise ──────────────────────────────▶ REFRESH
@@ -34,7 +34,7 @@ use crate::api::{ApiError, Call, Failure, Service, shared_failure};
 use crate::error::{Error, Kind, Result};
 use crate::output::{local_and_eastern, relative};
 use crate::secret::Secret;
-use crate::session::{Clock, Grant, Session};
+use crate::session::{Access, Clock, Grant, Session};
 use crate::store::StoreError;
 use crate::store::lock::Note;
 use crate::url::BaseUrl;
@@ -43,7 +43,7 @@ mod live;
 mod parts;
 pub(crate) use self::live::{LazyClient, LockFile, ProfileStore};
 pub(crate) use self::parts::{
-    Credentials, Held, How, Identity, Locker, MinTtl, Obtained, SessionStore, Want,
+    Credentials, Held, How, Identity, Locker, LoggedIn, MinTtl, Obtained, SessionStore, Want,
 };
 
 /// Everything the session logic is given.
@@ -72,14 +72,15 @@ enum State {
 impl Flow<'_> {
     /// A session fit to hand out, refreshing or signing in as needed.
     pub(crate) fn obtain(&self, want: Want) -> Result<Obtained> {
-        // The fast path: a fresh token is read without taking the lock.
+        // The fast path: a fresh token is read without taking the lock (from a quick copy
+        // where the store keeps one).
         if let Want::Fresh(min_ttl) = want {
-            match self.store.load() {
-                Ok(Some(session))
-                    if self.mismatch(&session).is_none()
-                        && session.is_fresh(self.clock.now(), min_ttl.for_session(&session)) =>
+            match self.store.load_access() {
+                Ok(Some(access))
+                    if self.mismatch(&access).is_none()
+                        && access.is_fresh(self.clock.now(), min_ttl.for_access(&access)) =>
                 {
-                    return self.done(want, session, How::Cached, Vec::new());
+                    return self.done(want, access, How::Cached, Vec::new());
                 }
                 Ok(_) => {}
                 // Looked at again under the lock, where a sign-in can take its place.
@@ -110,15 +111,25 @@ impl Flow<'_> {
                     Err(err) if self.may_sign_in_instead(&err) => State::SignIn(err.into()),
                     Err(err) => return Err(err.into()),
                     Ok(None) => State::SignIn(self.not_logged_in()),
-                    Ok(Some(current)) => match self.mismatch(&current) {
+                    Ok(Some(current)) => match self.mismatch(&current.access) {
                         Some(why) => State::SignIn(why),
                         None => {
                             let now = self.clock.now();
                             match want {
                                 Want::Fresh(min_ttl)
-                                    if current.is_fresh(now, min_ttl.for_session(&current)) =>
+                                    if current
+                                        .access
+                                        .is_fresh(now, min_ttl.for_access(&current.access)) =>
                                 {
-                                    return self.done(want, current, How::Cached, Vec::new());
+                                    // Read under the lock, so no logout or refresh can
+                                    // overtake it: the one safe moment to keep a copy.
+                                    self.store.keep_copy(&current);
+                                    return self.done(
+                                        want,
+                                        current.access,
+                                        How::Cached,
+                                        Vec::new(),
+                                    );
                                 }
                                 _ if !current.refresh_valid(now) => {
                                     State::SignIn(self.session_expired(&current))
@@ -126,7 +137,7 @@ impl Flow<'_> {
                                 _ => match self.shared(
                                     &*lock,
                                     Call::Refresh,
-                                    &current.username,
+                                    &current.access.username,
                                     &current.refresh_token,
                                 ) {
                                     Some(err) => State::Degrade(current, err),
@@ -142,7 +153,7 @@ impl Flow<'_> {
                         let next = current.refreshed(grant, self.clock.now());
                         // Stored before it is handed out: a rotated refresh token is never lost.
                         self.store.replace(&next)?;
-                        return self.done(want, next, How::Refreshed, Vec::new());
+                        return self.done(want, next.access, How::Refreshed, Vec::new());
                     }
                     Err(err) => match err.failure {
                         Failure::SessionEnded => {
@@ -162,7 +173,7 @@ impl Flow<'_> {
                         Failure::Transient => {
                             lock.set_note(&self.note(
                                 Call::Refresh,
-                                &current.username,
+                                &current.access.username,
                                 &current.refresh_token,
                                 &err,
                             ));
@@ -173,19 +184,19 @@ impl Flow<'_> {
                 },
                 State::SignIn(reason) => {
                     let (session, warnings) = self.sign_in(&*lock, reason)?;
-                    return self.done(want, session, How::SignedIn, warnings);
+                    return self.done(want, session.access, How::SignedIn, warnings);
                 }
                 State::Degrade(current, err) => {
                     let now = self.clock.now();
-                    if !current.access_valid(now) {
+                    if !current.access.is_valid(now) {
                         return Err(err);
                     }
                     let warning = format!(
                         "{}; using the cached token, which expires {}",
                         err.message(),
-                        relative(current.access_expires_at, now)
+                        relative(current.access.expires_at, now)
                     );
-                    return self.done(want, current, How::Degraded, vec![warning]);
+                    return self.done(want, current.access, How::Degraded, vec![warning]);
                 }
             };
         }
@@ -206,31 +217,31 @@ impl Flow<'_> {
             .service
             .sign_in(&credentials.username, &credentials.password)?;
         let session = self.new_session(&credentials.username, grant)?;
-        self.done(want, session, How::SignedIn, vec![not_cached(&why)])
+        self.done(want, session.access, How::SignedIn, vec![not_cached(&why)])
     }
 
     /// The one way out of a success: a token just obtained must meet an explicit min-ttl.
     fn done(
         &self,
         want: Want,
-        session: Session,
+        access: Access,
         how: How,
         warnings: Vec<String>,
     ) -> Result<Obtained> {
         let now = self.clock.now();
         if let (Want::Fresh(MinTtl::Explicit(min_ttl)), How::Refreshed | How::SignedIn) =
             (want, how)
-            && !session.is_fresh(now, min_ttl)
+            && !access.is_fresh(now, min_ttl)
         {
             return Err(Error::usage(format!(
                 "--min-ttl {} s is longer than the service's tokens live (they expire {})",
                 min_ttl.as_secs(),
-                relative(session.access_expires_at, now)
+                relative(access.expires_at, now)
             ))
             .hint("ask for a shorter --min-ttl"));
         }
         Ok(Obtained {
-            session,
+            access,
             how,
             warnings,
         })
@@ -296,7 +307,7 @@ impl Flow<'_> {
 
     /// `login`: signs in with what a person gave, then stores the session. The sign-in is
     /// made before the lock is taken: a slow prompt or service must not block others.
-    pub(crate) fn login(&self, credentials: &Credentials) -> Result<Obtained> {
+    pub(crate) fn login(&self, credentials: &Credentials) -> Result<LoggedIn> {
         self.check_store()?;
         let grant = self
             .service
@@ -305,9 +316,8 @@ impl Flow<'_> {
         let lock = self.locker.lock()?;
         let warning = self.store.store_new(&session)?;
         lock.clear_note();
-        Ok(Obtained {
+        Ok(LoggedIn {
             session,
-            how: How::SignedIn,
             warnings: warning.into_iter().collect(),
         })
     }
@@ -369,7 +379,7 @@ impl Flow<'_> {
     }
 
     /// Why the stored session must not be used for this call, if it must not.
-    fn mismatch(&self, session: &Session) -> Option<Error> {
+    fn mismatch(&self, session: &Access) -> Option<Error> {
         let identity = self.identity;
         let held = || {
             format!(
@@ -419,7 +429,7 @@ impl Flow<'_> {
     fn session_expired(&self, session: &Session) -> Error {
         Error::session(format!(
             "the session for {} ended {} ({})",
-            session.username,
+            session.access.username,
             relative(session.refresh_expires_at, self.clock.now()),
             local_and_eastern(session.refresh_expires_at)
         ))

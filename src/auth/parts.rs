@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::secret::Secret;
-use crate::session::Session;
+use crate::session::{Access, Session};
 use crate::store::StoreResult;
 use crate::store::lock::Note;
 use crate::url::BaseUrl;
@@ -14,6 +14,13 @@ pub(crate) trait SessionStore {
     /// The profile's session. Reads after the first go by the metadata as it is now, so a
     /// session another process just stored elsewhere is found.
     fn load(&self) -> StoreResult<Option<Session>>;
+    /// The access part of the profile's session, read without the lock: from a quick copy
+    /// where the store keeps one, else from the session.
+    fn load_access(&self) -> StoreResult<Option<Access>>;
+    /// Keeps a quick copy of the session's access token where the store is slow to read.
+    /// Called only with the lock held, on a session just read: a copy made without it could
+    /// outlive a logout or a refresh that overtook the read. Failing to keep one is no error.
+    fn keep_copy(&self, session: &Session);
     /// Replaces the session in the store it came from (after a refresh).
     fn replace(&self, session: &Session) -> StoreResult<()>;
     /// Stores a new session (after a sign-in) where the store choice says; returns a warning
@@ -72,10 +79,10 @@ impl MinTtl {
     /// 5 minutes, or half the lifetime of the service's last token when that is shorter, so a
     /// service issuing 60-second tokens still works and a just-refreshed token is never
     /// refreshed again at once.
-    pub(crate) fn for_session(self, session: &Session) -> Duration {
+    pub(crate) fn for_access(self, access: &Access) -> Duration {
         match self {
             MinTtl::Explicit(duration) => duration,
-            MinTtl::Default => session.access_lifetime.map_or(DEFAULT_MIN_TTL, |lifetime| {
+            MinTtl::Default => access.lifetime.map_or(DEFAULT_MIN_TTL, |lifetime| {
                 DEFAULT_MIN_TTL.min(Duration::from_secs(u64::from(lifetime) / 2))
             }),
         }
@@ -101,10 +108,17 @@ pub(crate) enum How {
     Degraded,
 }
 
-/// A session fit to hand out, and what the user should be told about getting it.
+/// An access token fit to hand out, and what the user should be told about getting it.
 #[derive(Debug)]
 pub(crate) struct Obtained {
-    pub(crate) session: Session,
+    pub(crate) access: Access,
     pub(crate) how: How,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// What `login` stored, and what the user should be told about where.
+#[derive(Debug)]
+pub(crate) struct LoggedIn {
+    pub(crate) session: Session,
     pub(crate) warnings: Vec<String>,
 }

@@ -47,6 +47,12 @@ struct FakeStore {
     stored_new: RefCell<Vec<Session>>,
     removed: Cell<usize>,
     loads: Cell<usize>,
+    /// A quick copy of an access token, as a slow store keeps beside its session.
+    copy: RefCell<Option<Access>>,
+    /// The sessions `keep_copy` was given, and whether the lock was held each time.
+    kept: RefCell<Vec<(Session, bool)>>,
+    /// Set by the test's locker: how many locks are held now.
+    held: Rc<Cell<usize>>,
 }
 
 impl FakeStore {
@@ -58,6 +64,11 @@ impl FakeStore {
     /// The next reads return these, in order (another process at work), then `current`.
     fn then_reads(self, reads: Vec<Option<Session>>) -> Self {
         *self.reads.borrow_mut() = reads.into();
+        self
+    }
+    /// A quick copy of this access token, beside the session.
+    fn with_copy(self, access: Access) -> Self {
+        *self.copy.borrow_mut() = Some(access);
         self
     }
 }
@@ -75,6 +86,16 @@ impl SessionStore for FakeStore {
             *self.current.borrow_mut() = next;
         }
         Ok(self.current.borrow().clone())
+    }
+    fn load_access(&self) -> StoreResult<Option<Access>> {
+        match self.copy.borrow().clone() {
+            Some(copy) => Ok(Some(copy)),
+            None => Ok(self.load()?.map(|session| session.access)),
+        }
+    }
+    fn keep_copy(&self, session: &Session) {
+        let locked = self.held.get() > 0;
+        self.kept.borrow_mut().push((session.clone(), locked));
     }
     fn replace(&self, session: &Session) -> StoreResult<()> {
         self.replaced.borrow_mut().push(session.clone());
@@ -138,6 +159,8 @@ impl Service for FakeService {
 struct FakeLocker {
     note: Rc<RefCell<Option<Note>>>,
     taken: Cell<usize>,
+    /// How many locks are held now (shared with the store, to check `keep_copy`).
+    held: Rc<Cell<usize>>,
     /// The lock file cannot be made (a read-only state directory), when set.
     unwritable: Cell<bool>,
 }
@@ -150,7 +173,7 @@ fn read_only() -> StoreError {
     )
 }
 
-struct FakeHeld(Rc<RefCell<Option<Note>>>);
+struct FakeHeld(Rc<RefCell<Option<Note>>>, Rc<Cell<usize>>);
 
 impl Held for FakeHeld {
     fn note(&self) -> Option<Note> {
@@ -164,13 +187,23 @@ impl Held for FakeHeld {
     }
 }
 
+impl Drop for FakeHeld {
+    fn drop(&mut self) {
+        self.1.set(self.1.get() - 1);
+    }
+}
+
 impl Locker for FakeLocker {
     fn lock(&self) -> StoreResult<Box<dyn Held>> {
         if self.unwritable.get() {
             return Err(read_only());
         }
         self.taken.set(self.taken.get() + 1);
-        Ok(Box::new(FakeHeld(Rc::clone(&self.note))))
+        self.held.set(self.held.get() + 1);
+        Ok(Box::new(FakeHeld(
+            Rc::clone(&self.note),
+            Rc::clone(&self.held),
+        )))
     }
 }
 
@@ -209,11 +242,16 @@ struct World {
 
 impl World {
     fn new(store: FakeStore, service: FakeService) -> Self {
+        let locker = FakeLocker::default();
+        let store = FakeStore {
+            held: Rc::clone(&locker.held),
+            ..store
+        };
         World {
             clock: FakeClock::at("2026-11-30T15:00:00Z"),
             store,
             service,
-            locker: FakeLocker::default(),
+            locker,
             identity: Identity {
                 profile: "default".into(),
                 base_url: BaseUrl::parse(BASE).unwrap(),
@@ -262,9 +300,70 @@ fn a_fresh_token_is_handed_out_without_the_lock_or_a_request() {
     );
     let obtained = world.obtain(FRESH).unwrap();
     assert_eq!(obtained.how, How::Cached);
-    assert_eq!(obtained.session.access_token.expose(), "a1");
+    assert_eq!(obtained.access.token.expose(), "a1");
     assert_eq!(world.locker.taken.get(), 0);
     assert!(world.calls().is_empty());
+}
+
+#[test]
+fn a_fresh_quick_copy_is_handed_out_without_reading_the_store() {
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    let stored = session(&clock, "a1", "r1", 60, 3600);
+    let world = World::new(
+        FakeStore::holding(Some(stored.clone())).with_copy(stored.access),
+        FakeService::default(),
+    );
+    let obtained = world.obtain(FRESH).unwrap();
+    assert_eq!(obtained.how, How::Cached);
+    assert_eq!(obtained.access.token.expose(), "a1");
+    assert_eq!(world.store.loads.get(), 0, "the slow store is not read");
+    assert_eq!(world.locker.taken.get(), 0);
+    assert!(world.store.kept.borrow().is_empty());
+}
+
+#[test]
+fn a_copy_that_is_not_fresh_or_not_for_this_identity_is_passed_over() {
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    // The copy's token is about to expire, but another process refreshed the session.
+    let old = session(&clock, "a1", "r1", 3400, 3600);
+    let refreshed = session(&clock, "a2", "r1", 60, 3600);
+    let world = World::new(
+        FakeStore::holding(Some(refreshed)).with_copy(old.access.clone()),
+        FakeService::default(),
+    );
+    let obtained = world.obtain(FRESH).unwrap();
+    assert_eq!(obtained.access.token.expose(), "a2");
+    assert!(world.calls().is_empty());
+    // The copy is renewed from the session read under the lock, and only there.
+    let kept = world.store.kept.borrow();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].0.access.token.expose(), "a2");
+    assert!(kept[0].1, "a copy is kept only with the lock held");
+
+    // A copy of another user's token is never handed out.
+    let mut world = World::new(
+        FakeStore::holding(Some(session(&clock, "a3", "r3", 60, 3600))),
+        FakeService::default(),
+    );
+    let mut other = old.access;
+    other.username = "mallory".into();
+    other.expires_at = clock.now() + TimeDelta::hours(1);
+    world.store = world.store.with_copy(other);
+    world.identity.username = Some("alice".into());
+    let obtained = world.obtain(FRESH).unwrap();
+    assert_eq!(obtained.access.token.expose(), "a3");
+}
+
+#[test]
+fn a_session_read_without_the_lock_is_never_copied() {
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 60, 3600))),
+        FakeService::default(),
+    );
+    world.obtain(FRESH).unwrap();
+    // Read on the fast path: a logout may overtake it, so no copy comes of it.
+    assert!(world.store.kept.borrow().is_empty());
 }
 
 #[test]
@@ -276,7 +375,7 @@ fn a_stale_token_is_refreshed_under_the_lock_and_stored_before_it_is_handed_out(
     );
     let obtained = world.obtain(FRESH).unwrap();
     assert_eq!(obtained.how, How::Refreshed);
-    assert_eq!(obtained.session.access_token.expose(), "a2");
+    assert_eq!(obtained.access.token.expose(), "a2");
     assert_eq!(world.locker.taken.get(), 1);
     assert_eq!(world.calls(), [Call::Refresh]);
     let replaced = world.store.replaced.borrow();
@@ -299,7 +398,7 @@ fn a_token_another_process_refreshed_while_we_waited_is_used_as_it_is() {
     );
     let obtained = world.obtain(FRESH).unwrap();
     assert_eq!(obtained.how, How::Cached);
-    assert_eq!(obtained.session.access_token.expose(), "a2");
+    assert_eq!(obtained.access.token.expose(), "a2");
     assert!(world.calls().is_empty(), "no second refresh");
 }
 
@@ -319,7 +418,7 @@ fn a_session_ended_while_another_process_rotated_it_is_not_deleted() {
         FakeService::answering(vec![failure(Failure::SessionEnded, Kind::Session)]),
     );
     let obtained = world.obtain(FRESH).unwrap();
-    assert_eq!(obtained.session.access_token.expose(), "a2");
+    assert_eq!(obtained.access.token.expose(), "a2");
     assert_eq!(obtained.how, How::Cached);
     assert_eq!(
         world.store.removed.get(),
@@ -349,7 +448,7 @@ fn a_passing_failure_hands_out_the_cached_token_with_a_warning_and_notes_it() {
     );
     let obtained = world.obtain(FRESH).unwrap();
     assert_eq!(obtained.how, How::Degraded);
-    assert_eq!(obtained.session.access_token.expose(), "a1");
+    assert_eq!(obtained.access.token.expose(), "a1");
     assert_eq!(obtained.warnings.len(), 1);
     assert!(
         obtained.warnings[0].contains("cached token"),
@@ -421,7 +520,7 @@ fn a_session_for_another_identity_is_never_handed_out() {
     world.identity.username = Some("bob".into());
     world.credentials.as_mut().unwrap().username = "bob".into();
     let obtained = world.obtain(FRESH).unwrap();
-    assert_eq!(obtained.session.username, "bob");
+    assert_eq!(obtained.access.username, "bob");
     assert_eq!(world.calls(), [Call::SignIn]);
 }
 
@@ -457,7 +556,7 @@ fn a_refresh_is_made_on_request_even_for_a_fresh_token() {
     let obtained = world.obtain(Want::New).unwrap();
     assert_eq!(obtained.how, How::Refreshed);
     assert_eq!(
-        obtained.session.refresh_token.expose(),
+        world.store.replaced.borrow()[0].refresh_token.expose(),
         "r1",
         "the same refresh token stays"
     );

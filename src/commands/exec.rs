@@ -24,10 +24,10 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     show_warnings(ctx, &obtained);
     let mut command = Command::new(program);
     // The command gets the token, never the password pointauth may have signed in with.
-    command.args(rest).env_remove("POINTAUTH_PASSWORD").env(
-        "POINTAUTH_ACCESS_TOKEN",
-        obtained.session.access_token.expose(),
-    );
+    command
+        .args(rest)
+        .env_remove("POINTAUTH_PASSWORD")
+        .env("POINTAUTH_ACCESS_TOKEN", obtained.access.token.expose());
     let err = replace_process(&mut command);
     // Like env(1) and sudo: 127 when the command does not exist, 126 when it cannot run.
     let (code, what) = if err.kind() == std::io::ErrorKind::NotFound {

@@ -3,10 +3,10 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use super::{Ctx, show_warnings};
+use super::Ctx;
 use crate::auth::Credentials;
 use crate::error::{Error, Kind, Result};
-use crate::output::{local_and_eastern, relative, say};
+use crate::output::{local_and_eastern, relative, say, warn};
 use crate::secret::Secret;
 use crate::terminal::{self, PromptError};
 
@@ -29,19 +29,27 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     let password = password(ctx, &options, interactive, &username)?;
     let credentials = Credentials { username, password };
     // Metadata that cannot be read is replaced by this login.
-    let (obtained, place) = ctx.with_flow(ctx.meta_if_readable(), |flow| {
-        let obtained = flow.login(&credentials)?;
-        Ok((obtained, flow.store.place()))
+    let (logged_in, place) = ctx.with_flow(ctx.meta_if_readable(), |flow| {
+        let logged_in = flow.login(&credentials)?;
+        Ok((logged_in, flow.store.place()))
     })?;
     drop(credentials);
-    show_warnings(ctx, &obtained);
-    let session = &obtained.session;
+    for warning in &logged_in.warnings {
+        warn(warning);
+    }
+    let session = &logged_in.session;
     say!(
-        "Logged in to {} as {} (profile `{}`, {} store). Session valid until {} ({}).",
+        "Logged in to {} as {} (profile `{}`, {} store{}). Session valid until {} ({}).",
         ctx.identity.base_url.authority(),
-        session.username,
+        session.access.username,
         ctx.profile(),
         place,
+        // Said once, where the user sees it: the one store that forgets.
+        if place == "kernel" {
+            ", in memory until reboot"
+        } else {
+            ""
+        },
         local_and_eastern(session.refresh_expires_at),
         relative(session.refresh_expires_at, ctx.now()),
     );

@@ -73,7 +73,13 @@ impl Ctx {
         meta: Option<ProfileMeta>,
         f: impl FnOnce(&Flow<'_>) -> Result<T>,
     ) -> Result<T> {
-        let store = ProfileStore::new(&self.stores, self.profile(), self.store, meta);
+        let store = ProfileStore::new(
+            &self.stores,
+            self.profile(),
+            self.store,
+            self.clock.as_ref(),
+            meta,
+        );
         let service = LazyClient::new(&self.api, Arc::clone(&self.clock));
         let locker = LockFile {
             stores: &self.stores,

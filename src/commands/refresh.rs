@@ -10,12 +10,12 @@ use crate::output::{local_and_eastern, relative, say};
 pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
     let obtained = ctx.obtain(Want::New)?;
     show_warnings(ctx, &obtained);
-    let session = &obtained.session;
+    let access = &obtained.access;
     say!(
         "Access token for {} valid until {} ({}).",
-        session.username,
-        local_and_eastern(session.access_expires_at),
-        relative(session.access_expires_at, ctx.now())
+        access.username,
+        local_and_eastern(access.expires_at),
+        relative(access.expires_at, ctx.now())
     );
     Ok(ExitCode::SUCCESS)
 }

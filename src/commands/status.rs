@@ -1,6 +1,8 @@
 //! `pointauth status`: who is signed in and until when, from what pointauth last recorded in
 //! the profile's metadata. Offline and keychain-free: no request, no credential store (so no
-//! unlock prompt on a locked keyring, no hang on a missing one).
+//! unlock prompt on a locked keyring, no hang on a missing one). The one store it asks is the
+//! kernel keyring, which answers at once: whether it still holds a session (it is emptied at
+//! reboot), never what the session is.
 
 use std::process::ExitCode;
 
@@ -8,11 +10,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::logout::{Keychain, all_profiles};
+use super::logout::{Keychain, all_profiles, command_for};
 use crate::error::{Error, Result};
 use crate::output::{local_and_eastern, print_stdout, relative, report, rfc3339};
 use crate::store::meta::{META_VERSION, ProfileMeta, Summary};
-use crate::store::{Stores, load_session};
+use crate::store::{StoreKind, Stores, load_session};
 use crate::text::sanitize;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,6 +105,8 @@ struct Report {
     location: String,
     /// Why the session is not for the identity asked for, if it is not.
     mismatch: Option<String>,
+    /// Why a session the metadata records is not there any more, if it is not.
+    vanished: Option<String>,
     now: DateTime<Utc>,
     usable: bool,
 }
@@ -117,12 +121,28 @@ impl Report {
         asked: Option<&Ctx>,
     ) -> Result<Report> {
         let now = ctx.now();
-        let summary = match &meta {
+        let mut summary = match &meta {
             Some(meta) if meta.version >= META_VERSION => meta.session.clone(),
             // Written by pointauth 0.1, which kept no summary: read the session once.
             Some(meta) => legacy_summary(ctx, profile, meta)?,
             None => None,
         };
+        let vanished = match &meta {
+            Some(meta) if meta.store == StoreKind::Kernel && summary.is_some() => {
+                match ctx.stores.kernel().and_then(|kernel| kernel.holds(profile)) {
+                    Ok(true) => None,
+                    Ok(false) => Some(
+                        "the kernel keyring no longer holds its session (it is emptied at reboot)"
+                            .to_owned(),
+                    ),
+                    Err(err) => Some(format!("its session cannot be looked at here: {err}")),
+                }
+            }
+            _ => None,
+        };
+        if vanished.is_some() {
+            summary = None;
+        }
         let location = meta.as_ref().map_or_else(String::new, |meta| {
             ctx.stores.open(meta.store).describe(profile)
         });
@@ -140,6 +160,7 @@ impl Report {
             summary,
             location,
             mismatch,
+            vanished,
             now,
             usable,
         })
@@ -147,7 +168,11 @@ impl Report {
 
     fn json(&self) -> Value {
         let (Some(meta), Some(summary)) = (&self.meta, &self.summary) else {
-            return json!({"profile": self.profile, "logged_in": false});
+            let mut value = json!({"profile": self.profile, "logged_in": false});
+            if let Some(why) = &self.vanished {
+                value["reason"] = Value::from(why.as_str());
+            }
+            return value;
         };
         json!({
             "profile": self.profile,
@@ -166,9 +191,14 @@ impl Report {
 
     fn text(&self) -> String {
         let (Some(meta), Some(summary)) = (&self.meta, &self.summary) else {
+            let why = self
+                .vanished
+                .as_ref()
+                .map_or_else(String::new, |why| format!("; {why}"));
             return format!(
-                "profile:       {}\nstatus:        not logged in; run `pointauth login`\n",
-                self.profile
+                "profile:       {}\nstatus:        not logged in{why}; run `{}`\n",
+                self.profile,
+                command_for(&self.profile, "login")
             );
         };
         let mut user = meta.username.clone();
@@ -210,7 +240,7 @@ impl Report {
             "profile:       {}\n\
              base URL:      {}\n\
              user:          {user}\n\
-             store:         {}, {}\n\
+             store:         {}, {}{}\n\
              access token:  {}\n\
              session:       {}\n\
              status:        {verdict}\n",
@@ -218,6 +248,11 @@ impl Report {
             meta.base_url,
             meta.store.name(),
             self.location,
+            if meta.store == StoreKind::Kernel {
+                " (in memory: ends at reboot)"
+            } else {
+                ""
+            },
             when(summary.access_token_expires_at, "expires"),
             when(summary.refresh_token_expires_at, "ends"),
         )
@@ -249,9 +284,9 @@ fn legacy_summary(ctx: &Ctx, profile: &str, meta: &ProfileMeta) -> Result<Option
         None,
     ));
     Ok(load_session(&*store, profile)?.map(|session| {
-        let identity = crate::jwt::identity(session.access_token.expose());
+        let identity = crate::jwt::identity(session.access.token.expose());
         Summary {
-            access_token_expires_at: session.access_expires_at,
+            access_token_expires_at: session.access.expires_at,
             refresh_token_expires_at: session.refresh_expires_at,
             email: identity.email,
             user_id: identity.user_id,

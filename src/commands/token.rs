@@ -26,15 +26,15 @@ pub(crate) struct Options {
 pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     let obtained = ctx.obtain(Want::Fresh(options.min_ttl))?;
     show_warnings(ctx, &obtained);
-    let session = &obtained.session;
-    let token = session.access_token.expose();
+    let access = &obtained.access;
+    let token = access.token.expose();
     let text = match options.format {
         Format::Json => {
-            let expires_in = (session.access_expires_at - ctx.now()).num_seconds().max(0);
+            let expires_in = (access.expires_at - ctx.now()).num_seconds().max(0);
             let body = json!({
                 "access_token": token,
                 "token_type": "Bearer",
-                "expires_at": rfc3339(session.access_expires_at),
+                "expires_at": rfc3339(access.expires_at),
                 "expires_in": expires_in,
             });
             crate::secret::Secret::new(format!("{body}\n"))

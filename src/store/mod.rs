@@ -4,6 +4,8 @@
 #[cfg_attr(not(unix), path = "dir_portable.rs")]
 mod dir;
 mod file;
+#[cfg_attr(not(target_os = "linux"), path = "kernel_portable.rs")]
+mod kernel;
 mod keyring;
 pub(crate) mod lock;
 pub(crate) mod meta;
@@ -19,9 +21,17 @@ use crate::secret::Secret;
 use crate::session::Session;
 
 pub(crate) use self::file::FileStore;
+pub(crate) use self::kernel::{AccessCopies, KernelStore};
 pub(crate) use self::keyring::KeyringStore;
 pub(crate) use self::paths::{DirSources, Paths};
 pub use self::paths::{FILES, File, KEYRING_ENTRY, OTHER_PLATFORMS};
+
+/// FNV-1a (64 bit): a stable, dependency-free hash for names and checksums, never for secrets.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 
 /// The profile used when none is named.
 pub(crate) const DEFAULT_PROFILE: &str = "default";
@@ -42,6 +52,7 @@ pub(crate) fn is_valid_profile_name(name: &str) -> bool {
 pub(crate) enum StoreKind {
     File,
     Keyring,
+    Kernel,
 }
 
 impl StoreKind {
@@ -49,6 +60,7 @@ impl StoreKind {
         match self {
             StoreKind::File => "file",
             StoreKind::Keyring => "keyring",
+            StoreKind::Kernel => "kernel",
         }
     }
 }
@@ -56,30 +68,37 @@ impl StoreKind {
 /// The `--store` choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum StoreChoice {
-    /// The OS credential store if it answers, else the file store (with a warning at login)
+    /// The OS credential store if it answers, else (Linux) the kernel keyring, else the file
+    /// store (with a warning at sign-in)
     Auto,
     /// The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager
     Keyring,
+    /// Linux: the kernel's persistent keyring, in memory only (a session ends at reboot)
+    Kernel,
     /// A JSON file, mode 0600 in a 0700 directory under the user's data dir
     File,
 }
 
 /// Why a store could not do what was asked. Callers decide on the variant: `auto` falls
-/// back on the first three, `login` replaces a `Corrupt` entry, `logout` removes it.
+/// back on the first four, `login` replaces a `Corrupt` entry, `logout` removes it.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
-    /// Not reachable or not usable here: no D-Bus session, no Secret Service, no platform store.
-    #[error("the OS credential store ({store}) is not available: {reason}")]
+    /// Not reachable or not usable here: no D-Bus session, no Secret Service, no platform
+    /// store; a kernel that refuses keyring calls.
+    #[error("{} is not available: {reason}", place(store))]
     Unavailable { store: &'static str, reason: String },
     /// Asked, but no answer in time: a keyring waiting for an unlock prompt, a stalled service.
-    #[error("the OS credential store ({store}) did not answer within {} s", .after.as_secs())]
+    #[error("{} did not answer within {} s", place(store), .after.as_secs())]
     TimedOut {
         store: &'static str,
         after: Duration,
     },
     /// It answered and refused: locked, or access denied.
-    #[error("the OS credential store ({store}) refused access: {reason}")]
+    #[error("{} refused access: {reason}", place(store))]
     Locked { store: &'static str, reason: String },
+    /// No room for the session: the kernel's key quota is used up.
+    #[error("{} is full: {reason}", place(store))]
+    Full { store: &'static str, reason: String },
     /// Something is stored but it is not what pointauth wrote.
     #[error("{what} for profile `{profile}` is corrupted: {why}")]
     Corrupt {
@@ -117,14 +136,24 @@ pub(crate) enum StoreError {
     },
 }
 
+/// How messages name a store: "the OS credential store (Secret Service)", "the kernel keyring".
+fn place(store: &str) -> String {
+    if store == kernel::STORE {
+        format!("the {store}")
+    } else {
+        format!("the OS credential store ({store})")
+    }
+}
+
 impl StoreError {
-    /// The keychain cannot be used here, as opposed to a fault in what it holds.
+    /// The store cannot be used here, as opposed to a fault in what it holds.
     pub(crate) fn is_unusable(&self) -> bool {
         matches!(
             self,
             StoreError::Unavailable { .. }
                 | StoreError::TimedOut { .. }
                 | StoreError::Locked { .. }
+                | StoreError::Full { .. }
         )
     }
 
@@ -161,6 +190,10 @@ impl StoreError {
                 store,
                 reason: reason.clone(),
             }),
+            StoreError::Full { store, reason } => Some(StoreError::Full {
+                store,
+                reason: reason.clone(),
+            }),
             _ => None,
         }
     }
@@ -181,6 +214,16 @@ impl StoreError {
 impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
         let hint = match &err {
+            StoreError::Unavailable { store, .. } if *store == kernel::STORE => {
+                "use --store file, or run pointauth where the kernel allows keyring calls (in a \
+                 container: a seccomp profile that allows add_key and keyctl)"
+                    .to_owned()
+            }
+            StoreError::Full { .. } => {
+                "log out of profiles you no longer use (`pointauth status --all` lists them), \
+                 raise /proc/sys/kernel/keys/maxbytes (as root), or use --store file"
+                    .to_owned()
+            }
             StoreError::Unavailable { .. } => {
                 "use --store file, or start a keyring (headless Linux: see the README's troubleshooting section)".to_owned()
             }
@@ -264,12 +307,42 @@ impl Stores {
             .map_err(|why| StoreError::NoPlace { why: why.clone() })
     }
 
+    /// The store of that kind, its entries named as this version names them.
     pub(crate) fn open(&self, kind: StoreKind) -> Box<dyn SecretStore> {
-        match (kind, &self.paths) {
-            (StoreKind::File, Ok(paths)) => Box::new(FileStore::new(paths.data.clone())),
-            (StoreKind::File, Err(why)) => Box::new(Nowhere { why: why.clone() }),
-            (StoreKind::Keyring, _) => Box::new(KeyringStore::platform()),
+        self.open_named(kind, Naming::Namespaced)
+    }
+
+    /// The store of that kind. Without a place for files nothing can be found in any store
+    /// (no metadata says where), and nothing is kept.
+    pub(crate) fn open_named(&self, kind: StoreKind, naming: Naming) -> Box<dyn SecretStore> {
+        let paths = match &self.paths {
+            Ok(paths) => paths,
+            Err(why) => return Box::new(Nowhere { why: why.clone() }),
+        };
+        match (kind, naming) {
+            (StoreKind::File, _) => Box::new(FileStore::new(paths.data.clone())),
+            (StoreKind::Keyring, Naming::Namespaced) => {
+                Box::new(KeyringStore::platform().namespaced(&paths.namespace()))
+            }
+            (StoreKind::Keyring, Naming::Legacy) => Box::new(KeyringStore::platform()),
+            (StoreKind::Kernel, _) => Box::new(KernelStore::new(paths.namespace())),
         }
+    }
+
+    /// The OS credential store with this data directory's entry names.
+    pub(crate) fn keyring(&self) -> StoreResult<KeyringStore> {
+        Ok(KeyringStore::platform().namespaced(&self.paths()?.namespace()))
+    }
+
+    /// The kernel keyring's sessions of this data directory.
+    pub(crate) fn kernel(&self) -> StoreResult<KernelStore> {
+        Ok(KernelStore::new(self.paths()?.namespace()))
+    }
+
+    /// Where quick copies of access tokens go: Linux's kernel keyring.
+    pub(crate) fn copies(&self) -> Option<AccessCopies> {
+        let kernel = self.kernel().ok()?;
+        cfg!(target_os = "linux").then(|| kernel.copies())
     }
 
     /// The store that holds the profile's current session. Never probes: in `auto` mode
@@ -281,32 +354,91 @@ impl Stores {
         match choice {
             StoreChoice::File => StoreKind::File,
             StoreChoice::Keyring => StoreKind::Keyring,
+            StoreChoice::Kernel => StoreKind::Kernel,
             StoreChoice::Auto => remembered.unwrap_or(StoreKind::File),
         }
     }
 
-    /// Saves a brand-new session where `choice` says. In `auto` mode a keychain that cannot
-    /// be used here means the file store; the reason comes back for the caller to warn about.
+    /// Saves a brand-new session where `choice` says. `auto` tries the OS credential store,
+    /// then (Linux) the kernel keyring, then the file store; when it comes to the file, what
+    /// the others answered comes back for the caller to warn about.
     pub(crate) fn save_new(
         &self,
         choice: StoreChoice,
         profile: &str,
         value: &Secret<String>,
-    ) -> StoreResult<(StoreKind, Option<StoreError>)> {
+    ) -> StoreResult<(StoreKind, Option<Fallback>)> {
         let kind = match choice {
             StoreChoice::File => StoreKind::File,
             StoreChoice::Keyring => StoreKind::Keyring,
-            StoreChoice::Auto => match self.open(StoreKind::Keyring).save(profile, value) {
-                Ok(()) => return Ok((StoreKind::Keyring, None)),
-                Err(err) if err.is_unusable() => {
-                    self.open(StoreKind::File).save(profile, value)?;
-                    return Ok((StoreKind::File, Some(err)));
-                }
-                Err(err) => return Err(err),
-            },
+            StoreChoice::Kernel => StoreKind::Kernel,
+            StoreChoice::Auto => {
+                let keychain = match self.open(StoreKind::Keyring).save(profile, value) {
+                    Ok(()) => return Ok((StoreKind::Keyring, None)),
+                    Err(err) if err.is_unusable() => err,
+                    Err(err) => return Err(err),
+                };
+                let kernel = match self.open(StoreKind::Kernel).save(profile, value) {
+                    Ok(()) => return Ok((StoreKind::Kernel, None)),
+                    Err(err) if err.is_unusable() => err,
+                    Err(err) => return Err(err),
+                };
+                self.open(StoreKind::File).save(profile, value)?;
+                let kernel = cfg!(target_os = "linux").then_some(kernel);
+                return Ok((StoreKind::File, Some(Fallback { keychain, kernel })));
+            }
         };
         self.open(kind).save(profile, value)?;
         Ok((kind, None))
+    }
+
+    /// Whether `choice` can keep a session here (for `auto`: any store in its order).
+    pub(crate) fn probe(&self, choice: StoreChoice) -> StoreResult<()> {
+        let probe = |kind| self.open(kind).probe();
+        match choice {
+            StoreChoice::Keyring => probe(StoreKind::Keyring),
+            StoreChoice::Kernel => probe(StoreKind::Kernel),
+            StoreChoice::File => probe(StoreKind::File),
+            StoreChoice::Auto => match probe(StoreKind::Keyring) {
+                Err(err) if err.is_unusable() => match probe(StoreKind::Kernel) {
+                    Err(err) if err.is_unusable() => probe(StoreKind::File),
+                    kernel => kernel,
+                },
+                keyring => keyring,
+            },
+        }
+    }
+}
+
+/// How a keychain entry is named: `<profile>@<namespace>` since pointauth 0.2, the profile's
+/// name alone before (metadata of format 0). The kernel keyring and files have one naming.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Naming {
+    Namespaced,
+    Legacy,
+}
+
+/// Why `auto` put a session in the file store: what each better store answered.
+#[derive(Debug)]
+pub(crate) struct Fallback {
+    pub(crate) keychain: StoreError,
+    /// `None` where there is no kernel keyring (other systems than Linux).
+    pub(crate) kernel: Option<StoreError>,
+}
+
+impl Fallback {
+    /// The reason, in plain words: no library text, which says nothing to most users.
+    pub(crate) fn reason(&self) -> String {
+        let keychain = match self.keychain {
+            StoreError::TimedOut { .. } => "the OS credential store did not answer",
+            StoreError::Locked { .. } => "the OS credential store is locked",
+            _ => "no OS credential store is running here",
+        };
+        match &self.kernel {
+            None => keychain.to_owned(),
+            Some(StoreError::Full { .. }) => format!("{keychain} and the kernel keyring is full"),
+            Some(_) => format!("{keychain} and the kernel keyring is blocked"),
+        }
     }
 }
 

@@ -98,6 +98,19 @@ impl Paths {
         Ok(Paths { data, state })
     }
 
+    /// The tag of this data directory in stores every data directory of a user shares (the
+    /// OS credential store, the kernel keyring), so two HOMEs never share a session: 16 hex
+    /// digits of FNV-1a over the directory's path, with `//` and a trailing `/` normalised.
+    /// Not a secret and not a defence: the same user can read both anyway.
+    pub(crate) fn namespace(&self) -> String {
+        let mut bytes = Vec::new();
+        for component in self.data.components() {
+            bytes.extend_from_slice(component.as_os_str().as_encoded_bytes());
+            bytes.push(b'/');
+        }
+        format!("{:016x}", super::fnv1a(&bytes))
+    }
+
     /// `state/<sub>` (`profiles`, `locks`), through verified handles.
     pub(crate) fn state_dir(&self, sub: &str, missing: Missing) -> StoreResult<Option<Dir>> {
         match Dir::open(&self.state, missing)? {
@@ -137,6 +150,20 @@ mod tests {
         let paths = Paths::discover(&sources(Some("rel"), None, Some("/h"))).unwrap();
         assert_eq!(paths.data, PathBuf::from("/h/.local/share/pointauth"));
         assert_eq!(paths.state, PathBuf::from("/h/.local/state/pointauth"));
+    }
+
+    #[test]
+    fn each_data_directory_has_its_own_namespace() {
+        let at = |data: &str| {
+            Paths::discover(&sources(Some(data), Some("/s"), None))
+                .unwrap()
+                .namespace()
+        };
+        assert_eq!(at("/h/data"), at("/h//data/"));
+        assert_ne!(at("/h/data"), at("/g/data"));
+        assert_eq!(at("/h/data").len(), 16);
+        // The value is part of every entry's name: it must never change between versions.
+        assert_eq!(at("/h/data"), "b80d91d72e55bc2a");
     }
 
     #[test]

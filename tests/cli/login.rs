@@ -10,7 +10,14 @@ use crate::support::*;
 fn login_with_password_stdin_stores_a_private_session() {
     let env = TestEnv::new();
     env.cmd()
-        .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+        .args([
+            "--store",
+            "file",
+            "login",
+            "--username",
+            DEFAULT_USERNAME,
+            "--password-stdin",
+        ])
         .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
         .assert()
         .success()
@@ -193,10 +200,13 @@ fn unknown_and_disabled_users_exit_4() {
 }
 
 #[test]
-fn auto_store_without_a_keychain_falls_back_to_the_file_with_one_warning() {
+fn auto_store_without_a_keychain_or_kernel_keyring_falls_back_to_the_file_with_one_warning() {
     let env = TestEnv::new();
-    let out = env
-        .cmd()
+    // No keychain, and a kernel that refuses keyring calls (a container's seccomp policy).
+    let Some(mut cmd) = env.cmd_without_keyring("auto falls back to the file") else {
+        return;
+    };
+    let out = cmd
         .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
         .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
         .assert()
@@ -207,6 +217,10 @@ fn auto_store_without_a_keychain_falls_back_to_the_file_with_one_warning() {
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
     assert_eq!(warnings.len(), 1, "{stderr}");
     assert!(warnings[0].contains("OS credential store"), "{stderr}");
+    assert!(
+        warnings[0].contains("kernel keyring is blocked"),
+        "{stderr}"
+    );
     assert!(warnings[0].contains("session saved to"), "{stderr}");
     // Plain words, one short line: what happened, where the session went, how to choose.
     assert!(warnings[0].contains("--store file"), "{stderr}");
@@ -219,7 +233,8 @@ fn auto_store_without_a_keychain_falls_back_to_the_file_with_one_warning() {
     assert!(env.session_path("default").exists());
     // Once per profile: a profile already in the file store is not warned about again.
     let out = env
-        .cmd()
+        .cmd_without_keyring("auto falls back to the file")
+        .unwrap()
         .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
         .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
         .assert()

@@ -275,7 +275,7 @@ fn a_session_is_never_handed_out_for_another_base_url_or_user() {
     env.server.add_user("bob@example.com", "bobs password");
     let out = env
         .cmd()
-        .arg("token")
+        .args(["--store", "file", "token"])
         .env("POINTAUTH_USERNAME", "bob@example.com")
         .env("POINTAUTH_PASSWORD", "bobs password")
         .assert()

@@ -28,8 +28,10 @@ use serde_json::Value;
 use support::keyring::{PrivateKeyring, SilentBus, marked_processes};
 use support::*;
 
-/// The attributes the Secret Service store gives pointauth's entry for profile `default`.
-const DEFAULT_ENTRY: &[(&str, &str)] = &[("service", "pointauth"), ("username", "default")];
+/// The attributes of pointauth's entry whose user name is `user` (`env.keychain_user(..)`).
+fn entry(user: &str) -> [(&'static str, &str); 2] {
+    [("service", "pointauth"), ("username", user)]
+}
 
 /// `pointauth` in the test's HOME, talking to this bus.
 fn on_bus(env: &TestEnv, address: &str) -> assert_cmd::Command {
@@ -87,6 +89,8 @@ fn keyring_mode_login_stores_the_session_where_secret_tool_finds_it() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     let out = login(&env, kr.address(), "keyring");
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(
@@ -95,10 +99,13 @@ fn keyring_mode_login_stores_the_session_where_secret_tool_finds_it() {
         stderr_of(&out)
     );
 
-    let item = kr.search(DEFAULT_ENTRY);
+    let item = kr.search(&default_entry);
     assert!(item.contains("attribute.service = pointauth"), "{item}");
-    assert!(item.contains("attribute.username = default"), "{item}");
-    let session = keychain_session(&kr, DEFAULT_ENTRY);
+    assert!(
+        item.contains(&format!("attribute.username = {user}")),
+        "{item}"
+    );
+    let session = keychain_session(&kr, &default_entry);
     assert_eq!(session["username"], DEFAULT_USERNAME);
     assert_eq!(session["base_url"], env.server.base_url());
     let issued = env.server.issued_tokens();
@@ -124,9 +131,11 @@ fn keyring_mode_refresh_rewrites_the_keychain_entry_and_token_follows() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     env.server.set_rotate_refresh_tokens(true);
     assert!(login(&env, kr.address(), "keyring").status.success());
-    let before = keychain_session(&kr, DEFAULT_ENTRY);
+    let before = keychain_session(&kr, &default_entry);
 
     on_bus(&env, kr.address())
         .args(["--store", "keyring", "refresh"])
@@ -134,7 +143,7 @@ fn keyring_mode_refresh_rewrites_the_keychain_entry_and_token_follows() {
         .success()
         .stdout("");
     assert_eq!(env.server.refresh_count(), 1);
-    let after = keychain_session(&kr, DEFAULT_ENTRY);
+    let after = keychain_session(&kr, &default_entry);
     assert_ne!(after["access_token"], before["access_token"]);
     assert_ne!(
         after["refresh_token"], before["refresh_token"],
@@ -162,14 +171,16 @@ fn keyring_mode_status_names_the_keyring_store() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     assert!(login(&env, kr.address(), "keyring").status.success());
     on_bus(&env, kr.address())
         .args(["--store", "keyring", "status"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "keyring, Secret Service entry (service pointauth, user default)",
-        ));
+        .stdout(predicate::str::contains(format!(
+            "keyring, Secret Service entry (service pointauth, user {user})"
+        )));
     let out = on_bus(&env, kr.address())
         .args(["--store", "keyring", "status", "--json"])
         .output()
@@ -179,7 +190,7 @@ fn keyring_mode_status_names_the_keyring_store() {
     assert_eq!(status["store"], "keyring");
     assert_eq!(status["logged_in"], true);
     assert_eq!(status["username"], DEFAULT_USERNAME);
-    let token = keychain_session(&kr, DEFAULT_ENTRY)["access_token"]
+    let token = keychain_session(&kr, &default_entry)["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -195,15 +206,17 @@ fn keyring_mode_logout_removes_the_entry_and_is_idempotent() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     assert!(login(&env, kr.address(), "keyring").status.success());
-    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+    assert!(kr.lookup(&default_entry).is_some());
 
     on_bus(&env, kr.address())
         .args(["--store", "keyring", "logout"])
         .assert()
         .success()
         .stderr(predicate::str::contains("Logged out"));
-    assert_eq!(kr.lookup(DEFAULT_ENTRY), None, "secret-tool finds nothing");
+    assert_eq!(kr.lookup(&default_entry), None, "secret-tool finds nothing");
     assert_eq!(kr.search(&[("service", "pointauth")]).trim(), "");
     assert!(!env.meta_path("default").exists());
 
@@ -229,6 +242,8 @@ fn each_profile_is_its_own_keychain_entry() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     assert!(login(&env, kr.address(), "keyring").status.success());
     on_bus(&env, kr.address())
         .args(["--profile", "work"])
@@ -236,11 +251,12 @@ fn each_profile_is_its_own_keychain_entry() {
         .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
         .assert()
         .success();
-    let work = [("service", "pointauth"), ("username", "work")];
+    let work_user = env.keychain_user("work");
+    let work = entry(&work_user);
     let work_session = keychain_session(&kr, &work);
     assert_ne!(
         work_session["access_token"],
-        keychain_session(&kr, DEFAULT_ENTRY)["access_token"]
+        keychain_session(&kr, &default_entry)["access_token"]
     );
 
     on_bus(&env, kr.address())
@@ -249,7 +265,7 @@ fn each_profile_is_its_own_keychain_entry() {
         .success();
     assert_eq!(kr.lookup(&work), None);
     assert!(
-        kr.lookup(DEFAULT_ENTRY).is_some(),
+        kr.lookup(&default_entry).is_some(),
         "the other profile stays"
     );
 }
@@ -288,6 +304,8 @@ fn keyring_mode_writes_no_secret_to_disk() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     env.server.set_rotate_refresh_tokens(true);
     assert!(login(&env, kr.address(), "keyring").status.success());
     for command in ["token", "refresh", "status"] {
@@ -296,7 +314,7 @@ fn keyring_mode_writes_no_secret_to_disk() {
             .assert()
             .success();
     }
-    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+    assert!(kr.lookup(&default_entry).is_some());
     let issued = env.server.issued_tokens();
     assert_eq!(
         issued.len(),
@@ -331,11 +349,13 @@ fn auto_uses_the_keychain_when_it_answers() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     let out = login(&env, kr.address(), "auto");
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(!stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
     assert!(!env.session_path("default").exists(), "no session file");
-    let session = keychain_session(&kr, DEFAULT_ENTRY);
+    let session = keychain_session(&kr, &default_entry);
 
     let out = on_bus(&env, kr.address())
         .args(["status", "--json"])
@@ -350,11 +370,14 @@ fn auto_uses_the_keychain_when_it_answers() {
 }
 
 #[test]
-fn auto_falls_back_to_a_file_with_one_warning_when_no_keychain_answers() {
+fn auto_falls_back_to_a_file_with_one_warning_when_no_store_in_memory_answers() {
     let env = TestEnv::new();
-    // env.cmd()'s bus address points at a socket that does not exist.
-    let out = env
-        .cmd()
+    // env.cmd()'s bus address points at a socket that does not exist, and the kernel
+    // refuses keyring calls.
+    let Some(mut cmd) = env.cmd_without_keyring("auto falls back to a file") else {
+        return;
+    };
+    let out = cmd
         .args(login_args("auto"))
         .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
         .output()
@@ -428,17 +451,28 @@ fn a_keychain_that_never_answers_is_abandoned_with_a_clear_error() {
 }
 
 #[test]
-fn auto_falls_back_to_a_file_when_the_keychain_never_answers() {
+fn auto_turns_to_the_kernel_keyring_when_the_keychain_never_answers() {
     let bus = SilentBus::start();
     let env = TestEnv::new();
-    // One bounded attempt, then the file and a warning.
+    // One bounded attempt, then the kernel keyring: in memory, so no warning.
     let started = Instant::now();
     let out = login(&env, &bus.address(), "auto");
     let elapsed = started.elapsed();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("kernel store"),
+        "{}",
+        stderr_of(&out)
+    );
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
-    assert!(env.session_path("default").exists());
+    assert!(!env.session_path("default").exists());
+    if kernel::keyctl_or_skip("auto turns to the kernel keyring") {
+        assert!(
+            env.kernel_keys(users::euid())
+                .contains_key(&env.kernel_key("default"))
+        );
+    }
 }
 
 #[test]
@@ -463,14 +497,16 @@ fn logout_removes_both_the_keychain_entry_and_a_fallback_file() {
         return;
     };
     let env = TestEnv::new();
-    // A file session from a login without a keychain (auto's fallback)...
-    let out = login(&env, "unix:path=/nonexistent/bus", "auto");
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
+    // A file session from a login without a keychain...
+    let out = login(&env, "unix:path=/nonexistent/bus", "file");
     assert!(out.status.success(), "{}", stderr_of(&out));
     let fallback = env.session_bytes("default");
     // ...then a login that reached the keychain, and the old file put back, as a crash
     // between the two writes, or an older pointauth, could leave it.
     assert!(login(&env, kr.address(), "auto").status.success());
-    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+    assert!(kr.lookup(&default_entry).is_some());
     assert!(
         !env.session_path("default").exists(),
         "login moved the session"
@@ -482,7 +518,7 @@ fn logout_removes_both_the_keychain_entry_and_a_fallback_file() {
         .assert()
         .success()
         .stderr(predicate::str::contains("Logged out"));
-    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
+    assert_eq!(kr.lookup(&default_entry), None);
     assert!(!env.session_path("default").exists());
     assert!(!env.meta_path("default").exists());
     on_bus(&env, kr.address()).arg("logout").assert().success();
@@ -496,6 +532,8 @@ fn a_keyring_with_no_default_collection_refuses_login_and_auto_falls_back() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     on_bus(&env, kr.address())
         .args(["--store", "keyring", "token"])
         .assert()
@@ -514,12 +552,14 @@ fn a_keyring_with_no_default_collection_refuses_login_and_auto_falls_back() {
     assert!(!env.session_path("default").exists());
     assert!(!env.meta_path("default").exists());
 
+    // `auto` turns to the kernel keyring, without a warning: nothing went to disk.
     let out = login(&env, kr.address(), "auto");
     let stderr = stderr_of(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.starts_with("pointauth: warning: "), "{stderr}");
-    assert!(env.session_path("default").exists());
-    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("kernel store"), "{stderr}");
+    assert!(!env.session_path("default").exists());
+    assert_eq!(kr.lookup(&default_entry), None);
 }
 
 /// Runs one keychain call against the fixture, so the bus activates what it would.
@@ -571,8 +611,10 @@ fn auto_logout_clears_a_keychain_entry_whose_metadata_is_gone() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     assert!(login(&env, kr.address(), "auto").status.success());
-    assert!(kr.lookup(DEFAULT_ENTRY).is_some());
+    assert!(kr.lookup(&default_entry).is_some());
     std::fs::remove_file(env.meta_path("default")).unwrap();
 
     on_bus(&env, kr.address())
@@ -580,7 +622,7 @@ fn auto_logout_clears_a_keychain_entry_whose_metadata_is_gone() {
         .assert()
         .success()
         .stderr(predicate::str::contains("Logged out"));
-    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
+    assert_eq!(kr.lookup(&default_entry), None);
 }
 
 #[test]
@@ -589,6 +631,8 @@ fn logout_with_store_file_never_touches_the_keychain_and_names_what_is_left() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     assert!(login(&env, kr.address(), "keyring").status.success());
     // The keychain is not asked: the bus could be gone, and nothing waits on it.
     let out = on_bus(&env, kr.address())
@@ -600,7 +644,7 @@ fn logout_with_store_file_never_touches_the_keychain_and_names_what_is_left() {
     assert!(stderr.contains("left"), "{stderr}");
     assert!(stderr.contains("pointauth logout"), "{stderr}");
     assert!(
-        kr.lookup(DEFAULT_ENTRY).is_some(),
+        kr.lookup(&default_entry).is_some(),
         "the keychain entry is untouched"
     );
     assert!(!env.meta_path("default").exists(), "the files are gone");
@@ -609,12 +653,12 @@ fn logout_with_store_file_never_touches_the_keychain_and_names_what_is_left() {
         .args(["logout", "--all"])
         .assert()
         .success();
-    assert_eq!(kr.lookup(DEFAULT_ENTRY), None);
+    assert_eq!(kr.lookup(&default_entry), None);
 }
 
 /// Puts `secret` into pointauth's entry for profile `default` with `secret-tool`, as a damaged
 /// or foreign writer would.
-fn plant_entry(kr: &PrivateKeyring, secret: &[u8]) {
+fn plant_entry(kr: &PrivateKeyring, user: &str, secret: &[u8]) {
     use std::io::Write as _;
     let mut child = kr
         .secret_tool()
@@ -624,7 +668,7 @@ fn plant_entry(kr: &PrivateKeyring, secret: &[u8]) {
             "service",
             "pointauth",
             "username",
-            "default",
+            user,
         ])
         .stdin(std::process::Stdio::piped())
         .spawn()
@@ -639,12 +683,14 @@ fn login_and_logout_work_on_a_corrupted_keychain_entry() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     for damaged in [
         &b"pointauth-parts:v1:1:3:99999999999:0"[..],
         b"{\"version\":1,\"access_token\":",
         b"\xff\xfe not text \xff",
     ] {
-        plant_entry(&kr, damaged);
+        plant_entry(&kr, &user, damaged);
         // Reading it is an error that names it and the way out...
         let output = on_bus(&env, kr.address())
             .args(["--store", "keyring", "token"])
@@ -668,12 +714,12 @@ fn login_and_logout_work_on_a_corrupted_keychain_entry() {
             "{damaged:?}: {}",
             stderr_of(&output)
         );
-        let session = keychain_session(&kr, DEFAULT_ENTRY);
+        let session = keychain_session(&kr, &default_entry);
         assert_eq!(session["username"], DEFAULT_USERNAME);
         keyring_token(&env, &kr);
 
         // Damaged again: `logout` removes it.
-        plant_entry(&kr, damaged);
+        plant_entry(&kr, &user, damaged);
         on_bus(&env, kr.address())
             .args(["--store", "keyring", "logout"])
             .assert()
@@ -695,6 +741,8 @@ fn a_keychain_profile_where_the_keychain_is_out_of_reach() {
         return;
     };
     let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    let default_entry = entry(&user);
     assert!(login(&env, kr.address(), "keyring").status.success());
     let gone = format!("unix:path={}/no-bus-here", env.home().display());
     for args in [&["status"][..], &["status", "--json"], &["status", "--all"]] {
@@ -707,7 +755,12 @@ fn a_keychain_profile_where_the_keychain_is_out_of_reach() {
             "no keychain wait"
         );
     }
-    // A CI job with credentials signs in, where it can keep the session (the file store).
+    // A CI job with credentials signs in, where it can keep the session (the kernel
+    // keyring), once the quick copy of the access token is gone (it would be served).
+    kernel::purge(
+        users::euid(),
+        &format!("{}:access", env.kernel_key("default")),
+    );
     let out = on_bus(&env, &gone)
         .arg("token")
         .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
@@ -735,7 +788,7 @@ fn a_keychain_profile_where_the_keychain_is_out_of_reach() {
             "{args:?}: the rest is removed"
         );
         assert!(
-            kr.lookup(DEFAULT_ENTRY).is_some(),
+            kr.lookup(&default_entry).is_some(),
             "out of reach, so still there"
         );
         assert!(login(&env, kr.address(), "keyring").status.success());
@@ -752,7 +805,11 @@ fn status_never_asks_a_locked_keyring() {
     let env = TestEnv::new();
     assert!(login(&env, kr.address(), "keyring").status.success());
     kr.lock_login_collection();
-    // Locked indeed: a token (which does read the keychain) is refused at once.
+    // Locked indeed: a token that reads the keychain (no quick copy) is refused at once.
+    kernel::purge(
+        users::euid(),
+        &format!("{}:access", env.kernel_key("default")),
+    );
     let out = on_bus(&env, kr.address())
         .args(["--store", "keyring", "token"])
         .output()

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod kernel;
 pub mod keyring;
 pub mod proxy;
 pub mod pty;
@@ -63,7 +64,40 @@ impl TestEnv {
 
     /// `pointauth` with the isolated environment, pointed at the stand-in.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::new(bin());
+        self.isolated(Command::new(bin()))
+    }
+
+    /// `pointauth` as `cmd()` gives it, run where the kernel refuses keyring calls (as in a
+    /// container under Docker's default seccomp profile); `None` (SKIPPED) without the tools.
+    pub fn cmd_without_keyring(&self, test: &str) -> Option<Command> {
+        let [python, script] = kernel::no_keyring_or_skip(test)?;
+        let mut cmd = Command::new(python);
+        cmd.arg(script).arg(bin());
+        Some(self.isolated(cmd))
+    }
+
+    /// The namespace of this test's data directory in shared stores (the kernel keyring, the
+    /// OS credential store), worked out independently of pointauth.
+    pub fn namespace(&self) -> String {
+        kernel::namespace_of(&self.home().join("data/pointauth"))
+    }
+
+    /// The name of the profile's kernel keyring key (`:access` appended: its quick copy).
+    pub fn kernel_key(&self, profile: &str) -> String {
+        format!("pointauth:{}:{profile}", self.namespace())
+    }
+
+    /// The user name of the profile's OS credential store entry.
+    pub fn keychain_user(&self, profile: &str) -> String {
+        format!("{profile}@{}", self.namespace())
+    }
+
+    /// This test's keys in `uid`'s kernel keyring, as `keyctl` sees them.
+    pub fn kernel_keys(&self, uid: u32) -> std::collections::BTreeMap<String, kernel::SeenKey> {
+        kernel::keys(uid, &format!("pointauth:{}:", self.namespace()))
+    }
+
+    fn isolated(&self, mut cmd: Command) -> Command {
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("POINTAUTH_") {
                 cmd.env_remove(&name);
@@ -174,7 +208,16 @@ impl TestEnv {
         std::fs::read(self.session_path(profile)).expect("session file")
     }
 
+    /// The profile's stored session, from its file or, where `auto` put it there, from its
+    /// kernel keyring key (read with `keyctl`).
     pub fn session(&self, profile: &str) -> Value {
+        if !self.session_path(profile).exists()
+            && let Some(key) = self
+                .kernel_keys(users::euid())
+                .remove(&self.kernel_key(profile))
+        {
+            return serde_json::from_str(&key.payload).expect("session JSON in the kernel key");
+        }
         serde_json::from_slice(&self.session_bytes(profile)).expect("session JSON")
     }
 
@@ -209,6 +252,20 @@ impl TestEnv {
             .as_str()
             .unwrap()
             .to_owned()
+    }
+}
+
+impl Drop for TestEnv {
+    /// Tests share their uid's kernel keyring: this one's keys go with it (root's, and those
+    /// of the other test user that pointauth ran as).
+    fn drop(&mut self) {
+        if kernel::keyctl_available() {
+            let prefix = format!("pointauth:{}:", self.namespace());
+            kernel::purge(users::euid(), &prefix);
+            if users::euid() == 0 {
+                kernel::purge(users::OTHER, &prefix);
+            }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The OS credential store (Secret Service, macOS Keychain, Windows Credential Manager): one
-//! entry per profile (service `pointauth`, user = profile name), split into parts where the
+//! entry per profile (service `pointauth`, user `<profile>@<namespace>`, the namespace telling
+//! data directories apart; pointauth 0.1 named it `<profile>`), split into parts where the
 //! platform caps an entry's size, and every call bounded in time.
 
 mod bounded;
@@ -39,6 +40,9 @@ pub(crate) struct KeyringStore {
     /// of this process gets that answer at once: a keychain that hung once is not waited on
     /// twice in one command.
     unusable: Arc<Mutex<Option<StoreError>>>,
+    /// `@<namespace>`, appended to a profile's name to make its entry's; empty for the names
+    /// pointauth 0.1 gave.
+    suffix: String,
 }
 
 impl std::fmt::Debug for KeyringStore {
@@ -67,7 +71,19 @@ impl KeyringStore {
             backend,
             timeout,
             unusable: Arc::new(Mutex::new(None)),
+            suffix: String::new(),
         }
+    }
+
+    /// The same store, its entries named for the data directory `namespace`.
+    pub(crate) fn namespaced(mut self, namespace: &str) -> Self {
+        self.suffix = format!("@{namespace}");
+        self
+    }
+
+    /// The entry user name of `profile`.
+    fn user(&self, profile: &str) -> String {
+        format!("{profile}{}", self.suffix)
     }
 
     fn call<T: Send + 'static>(
@@ -96,12 +112,21 @@ impl KeyringStore {
 }
 
 impl KeyringStore {
-    /// Profiles that have an entry of their own (parts are not profiles).
+    /// Profiles with an entry of their own under this naming (parts are not profiles, nor
+    /// are other data directories' entries).
     pub(crate) fn profiles(&self) -> StoreResult<Vec<String>> {
+        let suffix = self.suffix.clone();
         let mut names: Vec<String> = self
             .call(|backend| backend.list())?
             .into_iter()
             .filter(|name| !name.contains('#'))
+            .filter_map(|name| {
+                if suffix.is_empty() {
+                    (!name.contains('@')).then_some(name)
+                } else {
+                    name.strip_suffix(&suffix).map(str::to_owned)
+                }
+            })
             .collect();
         names.sort();
         names.dedup();
@@ -112,14 +137,31 @@ impl KeyringStore {
 impl SecretStore for KeyringStore {
     fn describe(&self, profile: &str) -> String {
         format!(
-            "{} entry (service {SERVICE}, user {profile})",
-            self.backend.name()
+            "{} entry (service {SERVICE}, user {})",
+            self.backend.name(),
+            self.user(profile)
         )
     }
 
     fn load(&self, profile: &str) -> StoreResult<Option<Secret<String>>> {
-        let user = profile.to_owned();
-        let bytes = self.call(move |backend| parts::load(backend, &user))?;
+        let user = self.user(profile);
+        let bytes = self
+            .call(move |backend| parts::load(backend, &user))
+            .map_err(|err| match err {
+                // Named by the profile, whose name the recovery hint needs, not the entry's.
+                StoreError::Corrupt {
+                    what,
+                    location,
+                    why,
+                    ..
+                } => StoreError::Corrupt {
+                    what,
+                    profile: profile.to_owned(),
+                    location,
+                    why,
+                },
+                other => other,
+            })?;
         bytes
             .map(|bytes| {
                 String::from_utf8(bytes).map(Secret::new).map_err(|err| {
@@ -136,13 +178,13 @@ impl SecretStore for KeyringStore {
     }
 
     fn save(&self, profile: &str, value: &Secret<String>) -> StoreResult<()> {
-        let user = profile.to_owned();
+        let user = self.user(profile);
         let bytes = Secret::new(value.expose().as_bytes().to_vec());
         self.call(move |backend| parts::save(backend, &user, bytes.expose()))
     }
 
     fn delete(&self, profile: &str) -> StoreResult<bool> {
-        let user = profile.to_owned();
+        let user = self.user(profile);
         self.call(move |backend| parts::delete(backend, &user))
     }
 

@@ -27,11 +27,9 @@ pub(super) fn is_part_of(name: &str, user: &str) -> bool {
         })
 }
 
-/// FNV-1a: enough to notice parts from different writes; not a security measure.
+/// Enough to notice parts from different writes; not a security measure.
 fn checksum(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::store::fnv1a(bytes)
 }
 
 /// What the profile's own entry holds when its session is split.
