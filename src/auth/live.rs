@@ -87,6 +87,15 @@ impl<'a> ProfileStore<'a> {
         Ok(Place::of(self.choice, self.meta()?.as_ref()))
     }
 
+    /// Where the session is, judged by the metadata settings read, without taking it (the
+    /// first `load` still does): `None` when that metadata could not be read.
+    fn where_now(&self) -> Option<Place> {
+        match &*self.initial.borrow() {
+            Some(meta) => Some(Place::of(self.choice, meta.as_ref())),
+            None => self.loaded_from.get(),
+        }
+    }
+
     fn open(&self, place: Place) -> Box<dyn crate::store::SecretStore> {
         self.stores.open_named(place.kind, place.naming)
     }
@@ -113,9 +122,12 @@ impl<'a> ProfileStore<'a> {
         if place.kind != StoreKind::Keyring {
             return;
         }
+        // The clock is truncated to whole seconds and the kernel's timer starts after it was
+        // read: one second less keeps the kernel's expiry no later than the token's.
         let left = (session.access.expires_at - self.clock.now())
             .to_std()
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .saturating_sub(std::time::Duration::from_secs(1));
         let _ = copies.save(self.profile, &session.access.to_json(), left);
     }
 
@@ -165,16 +177,19 @@ impl SessionStore for ProfileStore<'_> {
         self.load_at(place)
     }
 
-    fn load_access(&self) -> StoreResult<Option<Access>> {
-        let place = self.location()?;
-        if place.kind == StoreKind::Keyring
-            && let Some(copies) = self.stores.copies()
-            && let Ok(Some(text)) = copies.load(self.profile)
-            && let Ok(access) = Access::from_json(text.expose())
-        {
-            return Ok(Some(access));
+    fn keeps_copies(&self) -> bool {
+        self.stores.copies().is_some()
+            && self
+                .where_now()
+                .is_some_and(|place| place.kind == StoreKind::Keyring)
+    }
+
+    fn load_copy(&self) -> Option<Access> {
+        if !self.keeps_copies() {
+            return None;
         }
-        Ok(self.load_at(place)?.map(|session| session.access))
+        let text = self.stores.copies()?.load(self.profile).ok()??;
+        Access::from_json(text.expose()).ok()
     }
 
     fn keep_copy(&self, session: &Session) {
@@ -261,6 +276,12 @@ impl Locker for LockFile<'_> {
     fn lock(&self) -> StoreResult<Box<dyn Held>> {
         let lock = ProfileLock::acquire(self.stores.paths()?, self.profile, self.patience)?;
         Ok(Box::new(lock))
+    }
+
+    fn try_lock(&self) -> Option<Box<dyn Held>> {
+        let paths = self.stores.paths().ok()?;
+        let lock = ProfileLock::acquire(paths, self.profile, Duration::ZERO).ok()?;
+        Some(Box::new(lock))
     }
 }
 

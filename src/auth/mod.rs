@@ -2,7 +2,9 @@
 //! a clock, a session store, the service and the profile lock it is given.
 //!
 //! ```text
-//!   start ──(Want::Fresh)──▶ read the access token without the lock ─fresh, same identity─▶ done
+//!   start ──(Want::Fresh)──▶ quick copy, else the session, without waiting for the lock
+//!                            (a slow store with no copy: read under the lock if it is free,
+//!                            and keep a copy) ──fresh, same identity──▶ done
 //!     │                           │ otherwise
 //!     ▼                           ▼
 //!   lock ─────────────────▶ READ (under the lock: another process may have just refreshed)
@@ -72,21 +74,38 @@ enum State {
 impl Flow<'_> {
     /// A session fit to hand out, refreshing or signing in as needed.
     pub(crate) fn obtain(&self, want: Want) -> Result<Obtained> {
-        // The fast path: a fresh token is read without taking the lock (from a quick copy
-        // where the store keeps one).
+        // The fast path: a fresh token is handed out without waiting for the lock.
         if let Want::Fresh(min_ttl) = want {
-            match self.store.load_access() {
-                Ok(Some(access))
-                    if self.mismatch(&access).is_none()
-                        && access.is_fresh(self.clock.now(), min_ttl.for_access(&access)) =>
-                {
-                    return self.done(want, access, How::Cached, Vec::new());
+            let usable = |access: &Access| {
+                self.mismatch(access).is_none()
+                    && access.is_fresh(self.clock.now(), min_ttl.for_access(access))
+            };
+            if let Some(copy) = self.store.load_copy()
+                && usable(&copy)
+            {
+                return self.done(want, copy, How::Cached, Vec::new());
+            }
+            // No usable copy beside a slow store: the lock, if nobody holds it, lets this
+            // read make one (after a reboot, or a copy's expiry).
+            let quick = if self.store.keeps_copies() {
+                self.locker.try_lock()
+            } else {
+                None
+            };
+            match self.store.load() {
+                Ok(Some(session)) if usable(&session.access) => {
+                    if quick.is_some() {
+                        self.store.keep_copy(&session);
+                    }
+                    return self.done(want, session.access, How::Cached, Vec::new());
                 }
                 Ok(_) => {}
                 // Looked at again under the lock, where a sign-in can take its place.
                 Err(err) if self.may_sign_in_instead(&err) => {}
                 Err(err) => return Err(err.into()),
             }
+            // Released before the lock is waited for below.
+            drop(quick);
         }
         let lock = match self.locker.lock() {
             Ok(lock) => lock,

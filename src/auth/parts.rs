@@ -14,12 +14,14 @@ pub(crate) trait SessionStore {
     /// The profile's session. Reads after the first go by the metadata as it is now, so a
     /// session another process just stored elsewhere is found.
     fn load(&self) -> StoreResult<Option<Session>>;
-    /// The access part of the profile's session, read without the lock: from a quick copy
-    /// where the store keeps one, else from the session.
-    fn load_access(&self) -> StoreResult<Option<Access>>;
-    /// Keeps a quick copy of the session's access token where the store is slow to read.
-    /// Called only with the lock held, on a session just read: a copy made without it could
-    /// outlive a logout or a refresh that overtook the read. Failing to keep one is no error.
+    /// Whether the session is in a store slow to read (the OS credential store) and a quick
+    /// copy of its access token can be kept beside it (the kernel keyring).
+    fn keeps_copies(&self) -> bool;
+    /// The quick copy of the access token, if the store keeps one and it is there.
+    fn load_copy(&self) -> Option<Access>;
+    /// Keeps a quick copy of the session's access token, when `keeps_copies`. Called only
+    /// with the lock held, on a session read under it: a copy made without the lock could
+    /// outlive a logout or a login that overtook the read. Failing to keep one is no error.
     fn keep_copy(&self, session: &Session);
     /// Replaces the session in the store it came from (after a refresh).
     fn replace(&self, session: &Session) -> StoreResult<()>;
@@ -38,6 +40,8 @@ pub(crate) trait SessionStore {
 /// The profile lock: held while refreshing or signing in, so only one process does.
 pub(crate) trait Locker {
     fn lock(&self) -> StoreResult<Box<dyn Held>>;
+    /// The lock if it is free this instant; never waits.
+    fn try_lock(&self) -> Option<Box<dyn Held>>;
 }
 
 /// A held lock and the failure note it carries for the processes queued behind it.

@@ -47,6 +47,8 @@ struct FakeStore {
     stored_new: RefCell<Vec<Session>>,
     removed: Cell<usize>,
     loads: Cell<usize>,
+    /// A slow store (the OS credential store), beside which quick copies are kept.
+    slow: Cell<bool>,
     /// A quick copy of an access token, as a slow store keeps beside its session.
     copy: RefCell<Option<Access>>,
     /// The sessions `keep_copy` was given, and whether the lock was held each time.
@@ -69,6 +71,12 @@ impl FakeStore {
     /// A quick copy of this access token, beside the session.
     fn with_copy(self, access: Access) -> Self {
         *self.copy.borrow_mut() = Some(access);
+        self.slow.set(true);
+        self
+    }
+    /// A slow store with no copy (yet).
+    fn slow(self) -> Self {
+        self.slow.set(true);
         self
     }
 }
@@ -87,11 +95,11 @@ impl SessionStore for FakeStore {
         }
         Ok(self.current.borrow().clone())
     }
-    fn load_access(&self) -> StoreResult<Option<Access>> {
-        match self.copy.borrow().clone() {
-            Some(copy) => Ok(Some(copy)),
-            None => Ok(self.load()?.map(|session| session.access)),
-        }
+    fn keeps_copies(&self) -> bool {
+        self.slow.get()
+    }
+    fn load_copy(&self) -> Option<Access> {
+        self.copy.borrow().clone()
     }
     fn keep_copy(&self, session: &Session) {
         let locked = self.held.get() > 0;
@@ -161,6 +169,9 @@ struct FakeLocker {
     taken: Cell<usize>,
     /// How many locks are held now (shared with the store, to check `keep_copy`).
     held: Rc<Cell<usize>>,
+    /// Another process holds the lock: `try_lock` gets nothing (`lock` would wait, and get it).
+    busy: Cell<bool>,
+    tried: Cell<usize>,
     /// The lock file cannot be made (a read-only state directory), when set.
     unwritable: Cell<bool>,
 }
@@ -198,9 +209,25 @@ impl Locker for FakeLocker {
         if self.unwritable.get() {
             return Err(read_only());
         }
+        assert_eq!(
+            self.held.get(),
+            0,
+            "a lock waited for while holding one deadlocks"
+        );
         self.taken.set(self.taken.get() + 1);
         self.held.set(self.held.get() + 1);
         Ok(Box::new(FakeHeld(
+            Rc::clone(&self.note),
+            Rc::clone(&self.held),
+        )))
+    }
+    fn try_lock(&self) -> Option<Box<dyn Held>> {
+        self.tried.set(self.tried.get() + 1);
+        if self.busy.get() || self.held.get() > 0 {
+            return None;
+        }
+        self.held.set(self.held.get() + 1);
+        Some(Box::new(FakeHeld(
             Rc::clone(&self.note),
             Rc::clone(&self.held),
         )))
@@ -355,14 +382,41 @@ fn a_copy_that_is_not_fresh_or_not_for_this_identity_is_passed_over() {
 }
 
 #[test]
-fn a_session_read_without_the_lock_is_never_copied() {
+fn a_missing_copy_is_made_from_a_read_under_the_lock_only_if_the_lock_is_free() {
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    // Free: the read is made under it, and a copy kept; the lock is released afterwards.
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 60, 3600))).slow(),
+        FakeService::default(),
+    );
+    assert_eq!(world.obtain(FRESH).unwrap().access.token.expose(), "a1");
+    let kept = world.store.kept.borrow();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].1, "kept with the lock held");
+    assert_eq!(world.locker.held.get(), 0, "and released");
+    assert_eq!(world.store.loads.get(), 1, "one read of the slow store");
+
+    // Held by another process (a long refresh): no waiting, and no copy from a read that a
+    // logout could overtake.
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 60, 3600))).slow(),
+        FakeService::default(),
+    );
+    world.locker.busy.set(true);
+    assert_eq!(world.obtain(FRESH).unwrap().access.token.expose(), "a1");
+    assert!(world.store.kept.borrow().is_empty());
+    assert_eq!(world.locker.taken.get(), 0, "never waited for the lock");
+}
+
+#[test]
+fn a_store_that_keeps_no_copies_never_touches_the_lock_for_a_fresh_token() {
     let clock = FakeClock::at("2026-11-30T15:00:00Z");
     let world = World::new(
         FakeStore::holding(Some(session(&clock, "a1", "r1", 60, 3600))),
         FakeService::default(),
     );
     world.obtain(FRESH).unwrap();
-    // Read on the fast path: a logout may overtake it, so no copy comes of it.
+    assert_eq!(world.locker.tried.get() + world.locker.taken.get(), 0);
     assert!(world.store.kept.borrow().is_empty());
 }
 

@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use support::keyring::{PrivateKeyring, SilentBus, marked_processes};
 use support::*;
+use support::{kernel, users};
 
 /// The attributes of pointauth's entry whose user name is `user` (`env.keychain_user(..)`).
 fn entry(user: &str) -> [(&'static str, &str); 2] {
@@ -821,4 +822,214 @@ fn status_never_asks_a_locked_keyring() {
         assert!(out.status.success(), "{}", stderr_of(&out));
     }
     assert_eq!(kr.processes().len(), before, "no prompter was started");
+}
+
+/// The quick copy of the default profile's access token in the kernel keyring, if any.
+fn quick_copy(env: &TestEnv) -> Option<kernel::SeenKey> {
+    env.kernel_keys(users::euid())
+        .remove(&format!("{}:access", env.kernel_key("default")))
+}
+
+#[test]
+fn a_keychain_session_keeps_a_quick_copy_of_its_access_token_alone() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    if !kernel::keyctl_or_skip("the quick copy") {
+        return;
+    }
+    let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    let session = keychain_session(&kr, &entry(&user));
+    let copy = quick_copy(&env).expect("login keeps a quick copy");
+    let held: Value = serde_json::from_str(&copy.payload).unwrap();
+    assert_eq!(held["access_token"], session["access_token"]);
+    assert_eq!(held["username"], DEFAULT_USERNAME);
+    // The refresh token stays in the keychain alone.
+    let refresh = session["refresh_token"].as_str().unwrap();
+    assert!(!copy.payload.contains(refresh), "{}", copy.payload);
+    assert!(!copy.payload.contains("refresh"), "{}", copy.payload);
+    // The kernel drops it no later than the token expires (the stand-in's live an hour).
+    assert!(
+        copy.timeout.ends_with('m')
+            && copy.timeout.trim_end_matches('m').parse::<u32>().unwrap() < 60,
+        "kernel expiry {:?}",
+        copy.timeout
+    );
+    // And no session key: the keychain holds the session.
+    assert!(
+        !env.kernel_keys(users::euid())
+            .contains_key(&env.kernel_key("default"))
+    );
+}
+
+#[test]
+fn token_is_served_from_the_quick_copy_without_the_keychain() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    if !kernel::keyctl_or_skip("the quick copy") {
+        return;
+    }
+    let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    let session = keychain_session(&kr, &entry(&user));
+    // No bus at all: only the copy can answer.
+    let gone = format!("unix:path={}/no-bus-here", env.home().display());
+    for store in ["keyring", "auto"] {
+        let out = on_bus(&env, &gone)
+            .args(["--store", store, "token"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{store}: {}", stderr_of(&out));
+        assert_eq!(stdout_line(&out), session["access_token"].as_str().unwrap());
+    }
+    // A token the copy cannot promise for long enough is asked of the keychain.
+    let out = on_bus(&env, &gone)
+        .args(["--store", "keyring", "token", "--min-ttl", "3601"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("OS credential store"),
+        "{}",
+        stderr_of(&out)
+    );
+    // With `--store file` the profile's keychain session (and its copy) is not there.
+    on_bus(&env, &gone)
+        .args(["--store", "file", "token"])
+        .assert()
+        .code(3);
+    assert_eq!(env.server.request_count(), 1, "no request but the login");
+}
+
+#[test]
+fn refresh_login_and_logout_replace_or_remove_the_quick_copy() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    if !kernel::keyctl_or_skip("the quick copy") {
+        return;
+    }
+    let env = TestEnv::new();
+    let user = env.keychain_user("default");
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    let first = quick_copy(&env).unwrap();
+
+    on_bus(&env, kr.address()).arg("refresh").assert().success();
+    let refreshed = keychain_session(&kr, &entry(&user));
+    let copy = quick_copy(&env).unwrap();
+    let held: Value = serde_json::from_str(&copy.payload).unwrap();
+    assert_eq!(held["access_token"], refreshed["access_token"]);
+    assert_ne!(copy.payload, first.payload);
+
+    // Gone (an expiry, a reboot): a `token` that reads the keychain, under the lock, makes it again.
+    kernel::purge(
+        users::euid(),
+        &format!("{}:access", env.kernel_key("default")),
+    );
+    assert_eq!(
+        keyring_token(&env, &kr),
+        refreshed["access_token"].as_str().unwrap()
+    );
+    assert!(quick_copy(&env).is_some(), "the copy is back");
+
+    // A login elsewhere (another user, the file store) drops it: it is another session's.
+    env.server.add_user("bob@example.com", "bobs password");
+    on_bus(&env, kr.address())
+        .args(["--store", "file", "login", "--username", "bob@example.com"])
+        .arg("--password-stdin")
+        .write_stdin("bobs password\n")
+        .assert()
+        .success();
+    assert_eq!(quick_copy(&env), None);
+    let out = on_bus(&env, kr.address()).arg("token").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        stdout_line(&out),
+        env.stored_access_token(),
+        "bob's token, not alice's"
+    );
+
+    // Back in the keychain, then logout: the copy goes with the session.
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    assert!(quick_copy(&env).is_some());
+    on_bus(&env, kr.address()).arg("logout").assert().success();
+    assert_eq!(quick_copy(&env), None);
+    assert!(env.kernel_keys(users::euid()).is_empty());
+    // Even `--store file logout`, which leaves the keychain alone, removes the copy.
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    let out = on_bus(&env, kr.address())
+        .args(["--store", "file", "logout"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the keychain entry is named as left"
+    );
+    assert_eq!(quick_copy(&env), None);
+}
+
+#[test]
+fn a_quick_copy_never_outlives_its_token_and_a_stale_one_is_never_handed_out() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    if !kernel::keyctl_or_skip("the quick copy") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.server.set_expires_in(serde_json::json!(3));
+    assert!(login(&env, kr.address(), "keyring").status.success());
+    let copy = quick_copy(&env).unwrap();
+    let seconds: u32 = copy
+        .timeout
+        .trim_end_matches('s')
+        .parse()
+        .unwrap_or(u32::MAX);
+    assert!(
+        seconds <= 3,
+        "kernel expiry {:?} for a 3 s token",
+        copy.timeout
+    );
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(
+        quick_copy(&env),
+        None,
+        "the kernel dropped it with its token"
+    );
+
+    // A copy planted without an expiry, for a token that has expired: never handed out.
+    env.server.set_expires_in(serde_json::json!(3600));
+    let stale = serde_json::json!({
+        "version": 1,
+        "base_url": env.server.base_url(),
+        "username": DEFAULT_USERNAME,
+        "access_token": "stale-token",
+        "access_token_expires_at": from_now(-60),
+    });
+    let name = format!("{}:access", env.kernel_key("default"));
+    kernel::plant(users::euid(), &name, &stale.to_string());
+    let token = keyring_token(&env, &kr);
+    assert_ne!(token, "stale-token");
+    assert!(env.server.issued_tokens().contains(&token));
+    // Nor one for another user, however fresh.
+    let foreign = serde_json::json!({
+        "version": 1,
+        "base_url": env.server.base_url(),
+        "username": "mallory@example.com",
+        "access_token": "foreign-token",
+        "access_token_expires_at": from_now(3000),
+    });
+    kernel::plant(users::euid(), &name, &foreign.to_string());
+    let out = on_bus(&env, kr.address())
+        .args(["--store", "keyring", "token"])
+        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_ne!(stdout_line(&out), "foreign-token");
 }
