@@ -26,7 +26,7 @@ end
 
 complete -c pointauth -n "__fish_pointauth_needs_command" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_needs_command" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_needs_command" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_needs_command" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
@@ -45,7 +45,7 @@ complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "help" -d 'Print
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l username -d 'Account to sign in as [default: POINTAUTH_USERNAME, else the remembered one, else a prompt]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
@@ -56,7 +56,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand login" -s h -l help 
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand token" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
@@ -67,7 +67,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s v -l verbo
 complete -c pointauth -n "__fish_pointauth_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
@@ -76,7 +76,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s v -l ver
 complete -c pointauth -n "__fish_pointauth_using_subcommand refresh" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand status" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
@@ -87,7 +87,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s v -l verb
 complete -c pointauth -n "__fish_pointauth_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
@@ -98,7 +98,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand logout" -s h -l help
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l min-ttl -d 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service\'s token lifetime if shorter]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
@@ -107,7 +107,7 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s v -l verbos
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l store -d 'Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
 keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"

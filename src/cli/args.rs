@@ -32,8 +32,9 @@ Examples:
 /// Sign in to pointservices once; hand fresh access tokens to people, scripts and CI
 ///
 /// pointauth signs in with a username and password, keeps the session (an access token and
-/// a refresh token) per profile in the OS credential store or in a private file, and
-/// refreshes the access token behind the scenes. The password is never stored.
+/// a refresh token) per profile in the OS credential store, the Linux kernel keyring or a
+/// private file, and refreshes the access token behind the scenes. The password is never
+/// stored.
 ///
 /// An access token lives for the time the service grants (usually an hour) from the moment it
 /// arrives. A session lasts 24 hours from sign-in, rounded up to the next midnight US Eastern
@@ -68,7 +69,7 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) base_url: Option<String>,
 
-    /// Where secrets live: the OS credential store, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]
+    /// Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]
     #[arg(long, global = true, value_enum, value_name = "STORE")]
     pub(crate) store: Option<StoreChoice>,
 
@@ -103,9 +104,10 @@ pub(crate) enum Command {
 /// without a terminal and without a password source, login fails at once (exit 2).
 ///
 /// The session goes to the store --store names; with auto, to the OS credential store if it
-/// answers, else to a private file (with a warning). The profile remembers the base URL and
-/// username for later commands; the password is never stored. Prints nothing on stdout and a
-/// confirmation on stderr.
+/// answers, else (Linux) to the kernel keyring, which keeps it in memory until reboot, else
+/// to a private file (with a warning). The profile remembers the base URL and username for
+/// later commands; the password is never stored. Prints nothing on stdout and a confirmation
+/// on stderr.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
@@ -221,7 +223,8 @@ pub(crate) struct StatusArgs {
 
 /// Remove the stored session and remembered settings
 ///
-/// Removes the profile's secrets (credential store entry or file) and its metadata.
+/// Removes the profile's secrets (credential store entry, kernel keyring keys or file) and its
+/// metadata.
 /// Idempotent: exits 0 when there was nothing to remove. The service has no revocation
 /// endpoint, so tokens already handed out stay valid until they expire.
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ use clap::{CommandFactory, FromArgMatches};
 pub use self::args::Cli;
 use self::args::{Command, GlobalArgs};
 pub use self::reference::{
-    EXIT_CODES, ExitCode as ExitCodeRow, FILES, File, KEYRING_ENTRY, OTHER_PLATFORMS,
+    EXIT_CODES, ExitCode as ExitCodeRow, FILES, File, OTHER_PLATFORMS, STORE_ENTRIES,
 };
 pub use crate::settings::{VARIABLES, Variable};
 

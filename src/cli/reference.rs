@@ -4,7 +4,7 @@
 
 use crate::error::Kind;
 
-pub use crate::store::{FILES, File, KEYRING_ENTRY, OTHER_PLATFORMS};
+pub use crate::store::{FILES, File, OTHER_PLATFORMS, STORE_ENTRIES};
 
 /// One row of the exit-code table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -29,7 +29,7 @@ pub const VARIABLES: &[Variable] = &[
     },
     Variable {
         name: "POINTAUTH_STORE",
-        meaning: "Where secrets live, as --store: auto, keyring or file.",
+        meaning: "Where secrets live, as --store: auto, keyring, kernel or file.",
     },
     Variable {
         name: "POINTAUTH_TIMEOUT",
@@ -68,7 +68,8 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "DBUS_SESSION_BUS_ADDRESS",
         meaning: "On Linux, the session bus on which the Secret Service (e.g. gnome-keyring) is \
-                  found. Without one, --store auto falls back to the file store.",
+                  found. Without one, --store auto uses the kernel keyring, or where the kernel \
+                  refuses keyring calls, the file store.",
     },
 ];
 

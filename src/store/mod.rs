@@ -24,7 +24,7 @@ pub(crate) use self::file::FileStore;
 pub(crate) use self::kernel::{AccessCopies, KernelStore};
 pub(crate) use self::keyring::KeyringStore;
 pub(crate) use self::paths::{DirSources, Paths};
-pub use self::paths::{FILES, File, KEYRING_ENTRY, OTHER_PLATFORMS};
+pub use self::paths::{FILES, File, OTHER_PLATFORMS, STORE_ENTRIES};
 
 /// FNV-1a (64 bit): a stable, dependency-free hash for names and checksums, never for secrets.
 fn fnv1a(bytes: &[u8]) -> u64 {

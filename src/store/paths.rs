@@ -54,12 +54,19 @@ pub const FILES: &[File] = &[
     },
 ];
 
-/// Where the keyring store keeps a session, for the docs.
-pub const KEYRING_ENTRY: &str = "In the keyring store, the session is the OS credential store's \
-    entry with service pointauth and the profile's name as user. Where the platform caps an \
+/// Where the keyring and kernel stores keep a session, for the docs.
+pub const STORE_ENTRIES: &str = "Stores shared by all of a user's data directories name entries \
+    with NS, 16 hex digits derived from the data directory's path, so that two HOMEs never \
+    share a session (status shows the full name). In the keyring store, the session is the OS \
+    credential store's entry with service pointauth and user PROFILE@NS (pointauth 0.1 used \
+    PROFILE alone; such an entry moves at its next refresh). Where the platform caps an \
     entry's size (as Windows does, at 2560 bytes), the session is split into entries named \
-    NAME#G.1, NAME#G.2 and so on (NAME the profile's name, G counting the writes), and the \
-    entry NAME holds their checksummed list. The password is never stored.";
+    PROFILE@NS#G.1, PROFILE@NS#G.2 and so on (G counting the writes), and the entry PROFILE@NS \
+    holds their checksummed list. Beside it, on Linux, the kernel keyring keeps a copy of the \
+    access token alone, key pointauth:NS:PROFILE:access, which the kernel drops when the token \
+    expires. In the kernel store, the session is the key pointauth:NS:PROFILE in the user's \
+    persistent kernel keyring: in memory only, so it ends at reboot. The password is never \
+    stored.";
 
 /// Where the files are on the other platforms, for the docs.
 pub const OTHER_PLATFORMS: &str = "On macOS all three files are under ~/Library/Application \

@@ -1033,3 +1033,57 @@ fn a_quick_copy_never_outlives_its_token_and_a_stale_one_is_never_handed_out() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_ne!(stdout_line(&out), "foreign-token");
 }
+
+#[test]
+fn a_keychain_entry_of_pointauth_0_1_is_still_read_and_moves_to_its_namespaced_name() {
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    let env = TestEnv::new();
+    // What pointauth 0.1 left: the entry named after the profile alone, metadata of format 0
+    // (no version, no summary). Made here from a session signed in to the file store.
+    env.login();
+    let session = std::fs::read(env.session_path("default")).unwrap();
+    std::fs::remove_file(env.session_path("default")).unwrap();
+    plant_entry(&kr, "default", &session);
+    let meta = serde_json::json!({
+        "base_url": env.server.base_url(),
+        "username": DEFAULT_USERNAME,
+        "store": "keyring",
+    });
+    std::fs::write(env.meta_path("default"), meta.to_string()).unwrap();
+    let legacy = entry("default");
+    let user = env.keychain_user("default");
+
+    // Read where 0.1 put it.
+    let held: Value = serde_json::from_slice(&session).unwrap();
+    assert_eq!(
+        keyring_token(&env, &kr),
+        held["access_token"].as_str().unwrap()
+    );
+    // The first refresh moves it: the new name holds the refreshed session, the old is gone.
+    on_bus(&env, kr.address()).arg("refresh").assert().success();
+    assert_eq!(kr.lookup(&legacy), None, "the 0.1 entry is removed");
+    let moved = keychain_session(&kr, &entry(&user));
+    assert_ne!(moved["access_token"], held["access_token"]);
+    assert_eq!(moved["refresh_token"], held["refresh_token"]);
+    assert_eq!(env.meta("default")["version"], 2);
+    assert_eq!(
+        keyring_token(&env, &kr),
+        moved["access_token"].as_str().unwrap()
+    );
+
+    // A 0.1 profile's logout removes its old entry too.
+    plant_entry(&kr, "default", &session);
+    std::fs::write(env.meta_path("default"), meta.to_string()).unwrap();
+    on_bus(&env, kr.address()).arg("logout").assert().success();
+    assert_eq!(kr.lookup(&legacy), None);
+    assert_eq!(kr.lookup(&entry(&user)), None);
+    // And another HOME's 0.1 entry is not this one's to remove.
+    plant_entry(&kr, "default", &session);
+    on_bus(&env, kr.address())
+        .args(["logout", "--all"])
+        .assert()
+        .success();
+    assert!(kr.lookup(&legacy).is_some(), "no metadata here names it");
+}

@@ -343,7 +343,7 @@ fn files_section(roff: &mut Roff, subcommand: Option<&str>) {
         roff.text([roman(file.meaning)]);
     }
     roff.control("PP", []);
-    roff.text([roman(cli::KEYRING_ENTRY)]);
+    roff.text([roman(cli::STORE_ENTRIES)]);
     roff.control("PP", []);
     roff.text([roman(cli::OTHER_PLATFORMS)]);
 }
@@ -490,7 +490,7 @@ pub fn readme_sections() -> Vec<(&'static str, String)> {
     }
     files.push_str(&format!(
         "\n{}\n\n{}\n",
-        cli::KEYRING_ENTRY,
+        cli::STORE_ENTRIES,
         cli::OTHER_PLATFORMS
     ));
     vec![
