@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who is signed in and until when, without contacting the service')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored session and remembered settings')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send an authenticated request to the service and print the answer')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -116,6 +117,29 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'pointauth;api' {
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'The HTTP method [default: GET, or POST with fields or --input]')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method [default: GET, or POST with fields or --input]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'A string field: key=value, key[sub]=value, key[]=value (repeatable)')
+            [CompletionResult]::new('--raw-field', '--raw-field', [CompletionResultType]::ParameterName, 'A string field: key=value, key[sub]=value, key[]=value (repeatable)')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'A typed field: true, false, null and numbers as JSON; @FILE or @- a file''s or standard input''s text (repeatable)')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'A typed field: true, false, null and numbers as JSON; @FILE or @- a file''s or standard input''s text (repeatable)')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Send FILE''s bytes as the body, as they are (- for standard input; JSON content type unless -H sets one)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header, ''Name: value'' (repeatable; Authorization is refused)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header, ''Name: value'' (repeatable; Authorization is refused)')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Print the status line and the headers before the body')
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Print the status line and the headers before the body')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request (method, URL, status, time) to stderr; secrets are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'pointauth;completions' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]')
@@ -134,6 +158,7 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who is signed in and until when, without contacting the service')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored session and remembered settings')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send an authenticated request to the service and print the answer')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -154,6 +179,9 @@ Register-ArgumentCompleter -Native -CommandName 'pointauth' -ScriptBlock {
             break
         }
         'pointauth;help;exec' {
+            break
+        }
+        'pointauth;help;api' {
             break
         }
         'pointauth;help;completions' {

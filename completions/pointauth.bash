@@ -16,6 +16,9 @@ _pointauth() {
             ",$1")
                 cmd="pointauth"
                 ;;
+            pointauth,api)
+                cmd="pointauth__subcmd__api"
+                ;;
             pointauth,completions)
                 cmd="pointauth__subcmd__completions"
                 ;;
@@ -39,6 +42,9 @@ _pointauth() {
                 ;;
             pointauth,token)
                 cmd="pointauth__subcmd__token"
+                ;;
+            pointauth__subcmd__help,api)
+                cmd="pointauth__subcmd__help__subcmd__api"
                 ;;
             pointauth__subcmd__help,completions)
                 cmd="pointauth__subcmd__help__subcmd__completions"
@@ -71,12 +77,82 @@ _pointauth() {
 
     case "${cmd}" in
         pointauth)
-            opts="-v -h -V --profile --base-url --store --timeout --verbose --help --version login token refresh status logout exec completions help"
+            opts="-v -h -V --profile --base-url --store --timeout --verbose --help --version login token refresh status logout exec api completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pointauth__subcmd__api)
+            opts="-X -f -F -H -i -v -h --method --raw-field --field --input --header --include --min-ttl --profile --base-url --store --timeout --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raw-field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -165,8 +241,22 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__help)
-            opts="login token refresh status logout exec completions help"
+            opts="login token refresh status logout exec api completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pointauth__subcmd__help__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

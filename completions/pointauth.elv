@@ -34,6 +34,7 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand status 'Show who is signed in and until when, without contacting the service'
             cand logout 'Remove the stored session and remembered settings'
             cand exec 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
+            cand api 'Send an authenticated request to the service and print the answer'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -106,6 +107,28 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'pointauth;api'= {
+            cand -X 'The HTTP method [default: GET, or POST with fields or --input]'
+            cand --method 'The HTTP method [default: GET, or POST with fields or --input]'
+            cand -f 'A string field: key=value, key[sub]=value, key[]=value (repeatable)'
+            cand --raw-field 'A string field: key=value, key[sub]=value, key[]=value (repeatable)'
+            cand -F 'A typed field: true, false, null and numbers as JSON; @FILE or @- a file''s or standard input''s text (repeatable)'
+            cand --field 'A typed field: true, false, null and numbers as JSON; @FILE or @- a file''s or standard input''s text (repeatable)'
+            cand --input 'Send FILE''s bytes as the body, as they are (- for standard input; JSON content type unless -H sets one)'
+            cand -H 'Add a request header, ''Name: value'' (repeatable; Authorization is refused)'
+            cand --header 'Add a request header, ''Name: value'' (repeatable; Authorization is refused)'
+            cand --min-ttl 'Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service''s token lifetime if shorter]'
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
+            cand -i 'Print the status line and the headers before the body'
+            cand --include 'Print the status line and the headers before the body'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'pointauth;completions'= {
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
             cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
@@ -123,6 +146,7 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand status 'Show who is signed in and until when, without contacting the service'
             cand logout 'Remove the stored session and remembered settings'
             cand exec 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
+            cand api 'Send an authenticated request to the service and print the answer'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -137,6 +161,8 @@ set edit:completion:arg-completer[pointauth] = {|@words|
         &'pointauth;help;logout'= {
         }
         &'pointauth;help;exec'= {
+        }
+        &'pointauth;help;api'= {
         }
         &'pointauth;help;completions'= {
         }

@@ -19,18 +19,21 @@ pub(crate) enum Kind {
     Credentials,
     /// 5: the service could not be reached or answered badly.
     Service,
+    /// 6: `api` only: the service answered the request with an error status.
+    Answered,
     /// 130: interrupted at a prompt (Ctrl-C), as a shell reports a command killed by SIGINT.
     Interrupted,
 }
 
 impl Kind {
     /// Every kind, in exit-code order.
-    pub(crate) const ALL: [Kind; 6] = [
+    pub(crate) const ALL: [Kind; 7] = [
         Kind::Internal,
         Kind::Usage,
         Kind::Session,
         Kind::Credentials,
         Kind::Service,
+        Kind::Answered,
         Kind::Interrupted,
     ];
 
@@ -41,6 +44,7 @@ impl Kind {
             Kind::Session => 3,
             Kind::Credentials => 4,
             Kind::Service => 5,
+            Kind::Answered => 6,
             Kind::Interrupted => 130,
         }
     }
@@ -63,6 +67,9 @@ impl Kind {
             Kind::Service => {
                 "the service could not be reached or answered badly (network, timeout, 5xx, 429 after retries, malformed answer)"
             }
+            Kind::Answered => {
+                "`api` only: the service answered the request with an error status (4xx other than 401, a redirect not followed)"
+            }
             Kind::Interrupted => "interrupted at a prompt (Ctrl-C)",
         }
     }
@@ -75,6 +82,7 @@ impl Kind {
             Kind::Session => "`pointauth login`",
             Kind::Credentials => "check them",
             Kind::Service => "retry later",
+            Kind::Answered => "read the answer",
             Kind::Interrupted => "",
         }
     }
@@ -224,11 +232,11 @@ mod tests {
     #[test]
     fn exit_codes_are_the_contracts_and_round_trip() {
         let codes: Vec<u8> = Kind::ALL.iter().map(|kind| kind.code()).collect();
-        assert_eq!(codes, [1, 2, 3, 4, 5, 130]);
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 130]);
         for kind in Kind::ALL {
             assert_eq!(Kind::from_code(kind.code()), Some(kind));
         }
         assert_eq!(Kind::from_code(0), None);
-        assert_eq!(Kind::from_code(6), None);
+        assert_eq!(Kind::from_code(7), None);
     }
 }

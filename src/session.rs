@@ -228,6 +228,13 @@ impl Access {
         now < self.expires_at
     }
 
+    /// Tells this token from another within one process (for `Want::Replacing`); not a
+    /// digest to store or show.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(self.token.expose())
+    }
+
     /// Serialises the access part alone, for a quick copy: no refresh token in it.
     pub(crate) fn to_json(&self) -> Secret<String> {
         let stored = StoredAccess {

@@ -141,6 +141,75 @@ impl BaseUrl {
     pub(crate) fn join(&self, path: &str) -> String {
         format!("{}{path}", self.text)
     }
+
+    /// `scheme://host[:port]`: where every request of a session goes, and nowhere else.
+    pub(crate) fn origin(&self) -> String {
+        let scheme = match self.scheme {
+            Scheme::Https => "https",
+            Scheme::Http => "http",
+        };
+        format!("{scheme}://{}", self.authority())
+    }
+
+    /// Whether the absolute `url` has this base's origin: the same scheme, host and port
+    /// (host case-insensitive, a default port spelled out or not). A URL with credentials in
+    /// it, or one that cannot be read, never has.
+    pub(crate) fn is_same_origin(&self, url: &str) -> bool {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return false;
+        };
+        let scheme = match scheme.to_ascii_lowercase().as_str() {
+            "https" => Scheme::Https,
+            "http" => Scheme::Http,
+            _ => return false,
+        };
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if authority.contains('@') {
+            return false;
+        }
+        let Ok((host, port)) = parse_authority(authority) else {
+            return false;
+        };
+        let default_port = match scheme {
+            Scheme::Https => 443,
+            Scheme::Http => 80,
+        };
+        scheme == self.scheme
+            && host == self.host
+            && port.filter(|p| *p != default_port) == self.port
+    }
+}
+
+/// Where a redirect's `location` points from `current` (an absolute URL): an absolute URL,
+/// whether `location` is absolute, scheme-relative (`//host/...`), an absolute path or a
+/// relative one (RFC 3986 §5.2, without dot-segment removal: the server sees what it sent).
+/// The fragment, which is never sent, is dropped.
+pub(crate) fn resolve_location(current: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    let location = &location[..location.find('#').unwrap_or(location.len())];
+    let (scheme, rest) = current.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let origin = format!("{scheme}://{}", &rest[..authority_end]);
+    let path = &rest[authority_end..];
+    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    if location.contains("://") {
+        return Some(location.to_owned());
+    }
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{rest}"));
+    }
+    if location.starts_with('/') {
+        return Some(format!("{origin}{location}"));
+    }
+    if location.is_empty() {
+        return Some(current[..current.find('#').unwrap_or(current.len())].to_owned());
+    }
+    if location.starts_with('?') {
+        return Some(format!("{origin}{path}{location}"));
+    }
+    let directory = &path[..path.rfind('/').map_or(0, |slash| slash + 1)];
+    let directory = if directory.is_empty() { "/" } else { directory };
+    Some(format!("{origin}{directory}{location}"))
 }
 
 impl fmt::Display for BaseUrl {
@@ -240,6 +309,53 @@ mod tests {
         assert_eq!(ok("http://[::1]:9000"), "http://[::1]:9000");
         assert_eq!(ok("http://localhost:1"), "http://localhost:1");
         assert_eq!(ok("  https://h.example  "), "https://h.example");
+    }
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port_and_nothing_else() {
+        let base = BaseUrl::parse("https://API.example.com/prefix").unwrap();
+        assert_eq!(base.origin(), "https://api.example.com");
+        for same in [
+            "https://api.example.com/x",
+            "HTTPS://api.EXAMPLE.com:443/other/path?q=1",
+            "https://api.example.com",
+            "https://api.example.com?x",
+        ] {
+            assert!(base.is_same_origin(same), "{same}");
+        }
+        for other in [
+            "http://api.example.com/x",
+            "https://api.example.com:8443/x",
+            "https://api.example.com.evil.example/x",
+            "https://evil.example/api.example.com",
+            "https://api.example.com@evil.example/x",
+            "https://user@api.example.com/x",
+            "//api.example.com/x",
+            "/x",
+            "ftp://api.example.com/x",
+        ] {
+            assert!(!base.is_same_origin(other), "{other}");
+        }
+        let local = BaseUrl::parse("http://127.0.0.1:8080").unwrap();
+        assert!(local.is_same_origin("http://127.0.0.1:8080/echo"));
+        assert!(!local.is_same_origin("http://127.0.0.1:8081/echo"));
+        assert!(!local.is_same_origin("http://localhost:8080/echo"));
+    }
+
+    #[test]
+    fn redirect_targets_are_resolved_against_the_current_url() {
+        let at = "https://h.example:8443/a/b/c?q=1#f";
+        let to = |location: &str| resolve_location(at, location).unwrap();
+        assert_eq!(to("https://other.example/x"), "https://other.example/x");
+        assert_eq!(to("//other.example/x"), "https://other.example/x");
+        assert_eq!(to("/x?y=2"), "https://h.example:8443/x?y=2");
+        assert_eq!(to("d"), "https://h.example:8443/a/b/d");
+        assert_eq!(to("?z=3"), "https://h.example:8443/a/b/c?z=3");
+        assert_eq!(to("/x#frag"), "https://h.example:8443/x");
+        assert_eq!(
+            resolve_location("https://h.example", "d").unwrap(),
+            "https://h.example/d"
+        );
     }
 
     #[test]

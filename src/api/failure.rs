@@ -23,8 +23,7 @@ impl Client {
         ))
     }
 
-    pub(super) fn transport_error(&self, call: Call, err: ureq::Error, limit: Duration) -> Attempt {
-        let what = call.name();
+    pub(super) fn transport_error(&self, what: &str, err: ureq::Error, limit: Duration) -> Attempt {
         let host = self.host();
         let tls = |detail: String| {
             let error = Error::new(

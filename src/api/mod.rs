@@ -6,6 +6,7 @@ mod codes;
 mod failure;
 mod loopback;
 pub(crate) mod proxy;
+pub(crate) mod request;
 mod retry;
 
 use std::cell::RefCell;
@@ -295,7 +296,7 @@ impl Client {
             Ok(response) => response,
             Err(err) => {
                 self.log(url, "failed", started);
-                return Err(self.transport_error(call, err, limit));
+                return Err(self.transport_error(call.name(), err, limit));
             }
         };
         let status = response.status().as_u16();
@@ -333,7 +334,7 @@ impl Client {
                     Problem::TooLarge,
                 )));
             }
-            Err(err) => return Err(self.transport_error(call, err, limit)),
+            Err(err) => return Err(self.transport_error(call.name(), err, limit)),
         };
         if (200..300).contains(&status) {
             return Ok((status, body));

@@ -321,7 +321,8 @@ impl<'a> LazyClient<'a> {
         }
     }
 
-    fn client(&self) -> &Client {
+    /// The client, built now if no request was made yet.
+    pub(crate) fn client(&self) -> &Client {
         self.client
             .get_or_init(|| Client::new(self.config, Arc::clone(&self.clock)))
     }

@@ -11,6 +11,7 @@
 //!                            ├─ nothing stored ─────────────────────────▶ SIGN-IN (not logged in)
 //!                            ├─ another identity ───────────────────────▶ SIGN-IN (mismatch)
 //!                            ├─ fresh (Want::Fresh) ──▶ keep a quick copy ▶ done (cached)
+//!                            ├─ another token than the one rejected (Want::Replacing) ▶ done
 //!                            ├─ refresh token expired ──────────────────▶ SIGN-IN (expired)
 //!                            ├─ a waiter's note: this refresh just failed ▶ DEGRADE
 //!                            └─ otherwise ──────────────────────────────▶ REFRESH
@@ -34,16 +35,18 @@ use std::time::Duration;
 
 use crate::api::{ApiError, Call, Failure, Service, shared_failure};
 use crate::error::{Error, Kind, Result};
-use crate::output::{local_and_eastern, relative};
+use crate::output::relative;
 use crate::secret::Secret;
 use crate::session::{Access, Clock, Grant, Session};
 use crate::store::StoreError;
 use crate::store::lock::Note;
-use crate::url::BaseUrl;
 
 mod live;
+mod messages;
 mod parts;
 pub(crate) use self::live::{LazyClient, LockFile, ProfileStore};
+pub(crate) use self::messages::login_hint;
+use self::messages::not_cached;
 pub(crate) use self::parts::{
     Credentials, Held, How, Identity, Locker, LoggedIn, MinTtl, Obtained, SessionStore, Want,
 };
@@ -134,7 +137,22 @@ impl Flow<'_> {
                         Some(why) => State::SignIn(why),
                         None => {
                             let now = self.clock.now();
+                            let replaced = |rejected: u64| {
+                                current.access.fingerprint() != rejected
+                                    && current
+                                        .access
+                                        .is_fresh(now, MinTtl::Default.for_access(&current.access))
+                            };
                             match want {
+                                // Another process replaced the rejected token meanwhile.
+                                Want::Replacing(rejected) if replaced(rejected) => {
+                                    return self.done(
+                                        want,
+                                        current.access,
+                                        How::Cached,
+                                        Vec::new(),
+                                    );
+                                }
                                 Want::Fresh(min_ttl)
                                     if current
                                         .access
@@ -207,7 +225,8 @@ impl Flow<'_> {
                 }
                 State::Degrade(current, err) => {
                     let now = self.clock.now();
-                    if !current.access.is_valid(now) {
+                    // The cached token is the one the service just rejected: no fallback.
+                    if !current.access.is_valid(now) || matches!(want, Want::Replacing(_)) {
                         return Err(err);
                     }
                     let warning = format!(
@@ -396,84 +415,6 @@ impl Flow<'_> {
             note.code.as_deref(),
         ))
     }
-
-    /// Why the stored session must not be used for this call, if it must not.
-    fn mismatch(&self, session: &Access) -> Option<Error> {
-        let identity = self.identity;
-        let held = || {
-            format!(
-                "{} at {}",
-                session.username,
-                BaseUrl::parse(&session.base_url)
-                    .map_or_else(|_| session.base_url.clone(), |url| url.authority())
-            )
-        };
-        if session.base_url != identity.base_url.as_str() {
-            return Some(
-                Error::session(format!(
-                    "profile `{}` holds a session for {}, not for {}",
-                    identity.profile,
-                    held(),
-                    identity.base_url
-                ))
-                .hint(format!(
-                    "use another --profile for {}, or `pointauth --profile {} login --base-url ...` to switch",
-                    identity.base_url, identity.profile
-                )),
-            );
-        }
-        match &identity.username {
-            Some(wanted) if *wanted != session.username => Some(
-                Error::session(format!(
-                    "profile `{}` holds a session for {}, not for {wanted}",
-                    identity.profile,
-                    held()
-                ))
-                .hint(
-                    "set POINTAUTH_PASSWORD too to sign in as that user, or use another --profile",
-                ),
-            ),
-            _ => None,
-        }
-    }
-
-    fn not_logged_in(&self) -> Error {
-        Error::session(format!(
-            "not logged in (profile `{}`)",
-            self.identity.profile
-        ))
-        .hint(login_hint(&self.identity.profile))
-    }
-
-    fn session_expired(&self, session: &Session) -> Error {
-        Error::session(format!(
-            "the session for {} ended {} ({})",
-            session.access.username,
-            relative(session.refresh_expires_at, self.clock.now()),
-            local_and_eastern(session.refresh_expires_at)
-        ))
-        .hint(login_hint(&self.identity.profile))
-    }
-}
-
-/// The warning when a token is handed out that could not be kept.
-fn not_cached(why: &StoreError) -> String {
-    format!(
-        "the session is not cached ({why}); set XDG_STATE_HOME and XDG_DATA_HOME to a \
-         writable directory to keep it between commands"
-    )
-}
-
-/// How to get a session for `profile` again.
-pub(crate) fn login_hint(profile: &str) -> String {
-    let flag = if profile == crate::store::DEFAULT_PROFILE {
-        String::new()
-    } else {
-        format!("--profile {profile} ")
-    };
-    format!(
-        "run `pointauth {flag}login`, or set POINTAUTH_USERNAME and POINTAUTH_PASSWORD for non-interactive use"
-    )
 }
 
 fn millis(clock: &dyn Clock) -> u64 {

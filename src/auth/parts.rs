@@ -100,6 +100,10 @@ pub(crate) enum Want {
     Fresh(MinTtl),
     /// A refresh now, whatever the token's age (`pointauth refresh`).
     New,
+    /// Any token but the one the service just rejected (its `Access::fingerprint`): the one
+    /// another process got since, if it has, else a refresh now. Never the rejected one again,
+    /// so no stale token is handed out as a fallback either.
+    Replacing(u64),
 }
 
 /// How the session handed out was had.

@@ -14,6 +14,7 @@ use crate::api::{ApiError, Call, Failure, Service};
 use crate::error::Kind;
 use crate::session::Grant;
 use crate::store::{StoreError, StoreResult};
+use crate::url::BaseUrl;
 
 const BASE: &str = "https://h.example";
 
@@ -598,6 +599,38 @@ fn every_way_to_a_new_token_applies_an_explicit_min_ttl() {
     );
     assert_eq!(world.obtain(two_hours).unwrap_err().kind(), Kind::Usage);
     assert_eq!(world.calls(), [Call::Refresh], "at most one refresh");
+}
+
+#[test]
+fn a_rejected_token_is_replaced_once_and_never_handed_out_again() {
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    let stored = session(&clock, "a1", "r1", 60, 3600);
+    let rejected = Want::Replacing(stored.access.fingerprint());
+    // The store still holds the rejected token: a refresh, under the lock.
+    let world = World::new(
+        FakeStore::holding(Some(stored.clone())),
+        FakeService::answering(vec![Ok(grant("a2", None, 3600))]),
+    );
+    let obtained = world.obtain(rejected).unwrap();
+    assert_eq!(obtained.access.token.expose(), "a2");
+    assert_eq!(world.calls(), [Call::Refresh]);
+    assert_eq!(world.locker.taken.get(), 1, "never the fast path");
+
+    // Another process already replaced it: its token, and no request (single flight).
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a3", "r1", 5, 3600))),
+        FakeService::default(),
+    );
+    assert_eq!(world.obtain(rejected).unwrap().access.token.expose(), "a3");
+    assert!(world.calls().is_empty());
+
+    // A refresh that fails for a passing reason gives no fallback: the cached token is the
+    // very one the service refused.
+    let world = World::new(
+        FakeStore::holding(Some(stored)),
+        FakeService::answering(vec![failure(Failure::Transient, Kind::Service)]),
+    );
+    assert_eq!(world.obtain(rejected).unwrap_err().kind(), Kind::Service);
 }
 
 #[test]

@@ -93,6 +93,7 @@ pub(crate) enum Command {
     Status(StatusArgs),
     Logout(LogoutArgs),
     Exec(ExecArgs),
+    Api(ApiArgs),
     Completions(CompletionsArgs),
 }
 
@@ -264,6 +265,79 @@ pub(crate) struct ExecArgs {
     /// The command to run, and its arguments
     #[arg(required = true, trailing_var_arg = true, value_name = "CMD", num_args = 1..)]
     pub(crate) command: Vec<OsString>,
+}
+
+/// Send an authenticated request to the service and print the answer
+///
+/// Sends one request to PATH below the session's base URL with a fresh access token (as
+/// `token` gets it) and writes the answer's body to stdout byte for byte, whatever its status,
+/// so a script can read an error's JSON too. When stdout is a terminal and the answer is
+/// JSON, it is indented. The token goes to no other origin (a full URL is accepted only at
+/// the session's scheme, host and port), never appears in any process's command line, and
+/// -H Authorization is refused.
+///
+/// Fields (-f, -F) make a JSON object body and POST the default method; with -X GET they go
+/// into the query string. `key[sub]=value` nests objects, `key[]=value` appends to an array.
+/// --input sends a file's bytes (or standard input's) as the body instead.
+///
+/// A 401 makes pointauth refresh the token once (one refresh for all processes refused at
+/// once) and send the request again. A request that never reached the service is tried again;
+/// a timeout, 5xx or 429 only for GET, HEAD, OPTIONS, PUT and DELETE, never for POST or PATCH.
+/// Redirects are followed within the session's origin only, at most 5.
+///
+/// Exits 0 for 2xx; 3 with no usable session, or a second 401; 5 when the service cannot be
+/// reached or answers 5xx or 429 after the retries; 6 for any other status (4xx, or a
+/// redirect not followed), with a one-line summary on stderr.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  # GET, the answer's JSON on stdout
+  pointauth api /echo?x=1
+
+  # POST a JSON body: {\"name\": \"ann\", \"age\": 40, \"tags\": [\"a\", \"b\"]}
+  pointauth api /echo -f name=ann -F age=40 -f 'tags[]=a' -f 'tags[]=b'
+
+  # Fields as query parameters
+  pointauth api -X GET /search -f q='two words' -F page=2
+
+  # A body from a file, or from standard input, as it is
+  pointauth api -X PUT /echo --input payload.json
+  jq -n '{x: 1}' | pointauth api /echo --input -
+
+  # Status line and headers too; fail the script on an error status
+  pointauth api -i /status/404 || echo \"exit $?\"")]
+pub(crate) struct ApiArgs {
+    /// The path below the base URL (/some/endpoint?x=1), or a full URL of the session's origin
+    #[arg(value_name = "PATH")]
+    pub(crate) path: String,
+
+    /// The HTTP method [default: GET, or POST with fields or --input]
+    #[arg(short = 'X', long, value_name = "METHOD")]
+    pub(crate) method: Option<String>,
+
+    /// A string field: key=value, key[sub]=value, key[]=value (repeatable)
+    #[arg(short = 'f', long = "raw-field", value_name = "KEY=VALUE")]
+    pub(crate) raw_fields: Vec<String>,
+
+    /// A typed field: true, false, null and numbers as JSON; @FILE or @- a file's or standard input's text (repeatable)
+    #[arg(short = 'F', long = "field", value_name = "KEY=VALUE")]
+    pub(crate) fields: Vec<String>,
+
+    /// Send FILE's bytes as the body, as they are (- for standard input; JSON content type unless -H sets one)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) input: Option<OsString>,
+
+    /// Add a request header, 'Name: value' (repeatable; Authorization is refused)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub(crate) headers: Vec<String>,
+
+    /// Print the status line and the headers before the body
+    #[arg(short = 'i', long)]
+    pub(crate) include: bool,
+
+    /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service's token lifetime if shorter]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) min_ttl: Option<Duration>,
 }
 
 /// Print a shell completion script

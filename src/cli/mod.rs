@@ -1,7 +1,8 @@
 //! The command line: the clap definition (doc comments here are the `--help` text), the
 //! fast path for `token`, and the dispatch from parsed arguments to a command.
 //!
-//! House rules for options: long names only, except `-v`; an upper-case `value_name`; every
+//! House rules for options: long names only, except `-v` and `api`'s (`-X`, `-f`, `-F`, `-H`,
+//! `-i`: gh api's and curl's, which its users already type); an upper-case `value_name`; every
 //! option that has a variable names it in its help; the defaults settings applies are shown
 //! as `[default: ...]` in the help text, since clap does not apply them.
 
@@ -22,7 +23,7 @@ pub use self::reference::{
 pub use crate::settings::{VARIABLES, Variable};
 
 use crate::auth::MinTtl;
-use crate::commands::{self, exec, login, logout, status, token};
+use crate::commands::{self, api, exec, login, logout, status, token};
 use crate::error::Result;
 use crate::output::{print_stdout, report, say_line};
 use crate::settings::{self, Env, Flags};
@@ -41,19 +42,20 @@ pub fn completion_script(shell: clap_complete::Shell) -> String {
 
 /// Parses `args`, runs the command, reports a failure once, and returns the exit code.
 pub(crate) fn run(args: Vec<OsString>, env: &Env) -> ExitCode {
-    let (global, command) = match fast::token(&args) {
-        Some((global, token)) => (global, Command::Token(token)),
+    let (global, command, fields) = match fast::token(&args) {
+        Some((global, token)) => (global, Command::Token(token), Vec::new()),
         None => {
-            let parsed = command()
-                .try_get_matches_from(args)
-                .and_then(|matches| Cli::from_arg_matches(&matches));
+            let parsed = command().try_get_matches_from(args).and_then(|matches| {
+                let cli = Cli::from_arg_matches(&matches)?;
+                Ok((cli, fields_in_order(&matches)))
+            });
             match parsed {
-                Ok(cli) => (cli.global, cli.command),
+                Ok((cli, fields)) => (cli.global, cli.command, fields),
                 Err(err) => return usage_error(&err),
             }
         }
     };
-    match dispatch(global, command, env) {
+    match dispatch(global, command, fields, env) {
         Ok(code) => code,
         Err(err) => {
             report(&err);
@@ -62,7 +64,36 @@ pub(crate) fn run(args: Vec<OsString>, env: &Env) -> ExitCode {
     }
 }
 
-fn dispatch(global: GlobalArgs, command: Command, env: &Env) -> Result<ExitCode> {
+/// `api`'s -f and -F in the order given: clap keeps each option's values apart, and an array
+/// built from both (`-f 'a[]=x' -F 'a[]=1'`) must keep their order.
+fn fields_in_order(matches: &clap::ArgMatches) -> Vec<api::FieldArg> {
+    let Some(("api", matches)) = matches.subcommand() else {
+        return Vec::new();
+    };
+    let mut fields: Vec<(usize, api::FieldArg)> = Vec::new();
+    for (id, make) in [
+        (
+            "raw_fields",
+            api::FieldArg::Raw as fn(String) -> api::FieldArg,
+        ),
+        ("fields", api::FieldArg::Typed),
+    ] {
+        if let (Some(values), Some(indices)) =
+            (matches.get_many::<String>(id), matches.indices_of(id))
+        {
+            fields.extend(indices.zip(values.cloned().map(make)));
+        }
+    }
+    fields.sort_by_key(|(index, _)| *index);
+    fields.into_iter().map(|(_, field)| field).collect()
+}
+
+fn dispatch(
+    global: GlobalArgs,
+    command: Command,
+    fields: Vec<api::FieldArg>,
+    env: &Env,
+) -> Result<ExitCode> {
     // Settings are resolved by the commands that need them: completions need no profile,
     // home directory or store.
     let resolve = move || settings::resolve(flags(global), env);
@@ -98,6 +129,18 @@ fn dispatch(global: GlobalArgs, command: Command, env: &Env) -> Result<ExitCode>
             },
         ),
         Command::Logout(args) => logout::run(&resolve()?, logout::Options { all: args.all }),
+        Command::Api(args) => api::run(
+            &resolve()?,
+            api::Options {
+                path: args.path,
+                method: args.method,
+                fields,
+                input: args.input,
+                headers: args.headers,
+                include: args.include,
+                min_ttl: min_ttl(args.min_ttl),
+            },
+        ),
         Command::Exec(args) => exec::run(
             &resolve()?,
             exec::Options {

@@ -1,6 +1,7 @@
 //! One module per subcommand, each `run(ctx, options) -> Result<ExitCode>`, and the context
 //! they are all given. Commands never read the environment or the clock: `Ctx` has both.
 
+pub(crate) mod api;
 pub(crate) mod exec;
 pub(crate) mod login;
 pub(crate) mod logout;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::api::ApiConfig;
+use crate::api::{ApiConfig, Service};
 use crate::auth::{
     Credentials, Flow, How, Identity, LazyClient, LockFile, Obtained, ProfileStore, Want,
     lock_patience,
@@ -73,6 +74,18 @@ impl Ctx {
         meta: Option<ProfileMeta>,
         f: impl FnOnce(&Flow<'_>) -> Result<T>,
     ) -> Result<T> {
+        let service = LazyClient::new(&self.api, Arc::clone(&self.clock));
+        self.with_flow_on(meta, &service, f)
+    }
+
+    /// `with_flow`, with the service given: a command that makes requests of its own shares
+    /// one client (and one --timeout budget) with the session logic.
+    pub(crate) fn with_flow_on<T>(
+        &self,
+        meta: Option<ProfileMeta>,
+        service: &dyn Service,
+        f: impl FnOnce(&Flow<'_>) -> Result<T>,
+    ) -> Result<T> {
         let store = ProfileStore::new(
             &self.stores,
             self.profile(),
@@ -80,7 +93,6 @@ impl Ctx {
             self.clock.as_ref(),
             meta,
         );
-        let service = LazyClient::new(&self.api, Arc::clone(&self.clock));
         let locker = LockFile {
             stores: &self.stores,
             profile: self.profile(),
@@ -89,7 +101,7 @@ impl Ctx {
         let flow = Flow {
             clock: self.clock.as_ref(),
             store: &store,
-            service: &service,
+            service,
             locker: &locker,
             identity: &self.identity,
             credentials: self.credentials.as_ref(),

@@ -147,23 +147,6 @@ pub fn newest_refresh_token(env: &TestEnv) -> String {
         .expect("a refresh token was issued")
 }
 
-/// The std `Command` equivalent of `env.cmd()` (same program, arguments, environment and
-/// directory), for tests that need the child's pid or their own stdio.
-pub fn std_cmd(cmd: &assert_cmd::Command) -> std::process::Command {
-    let mut std = std::process::Command::new(cmd.get_program());
-    std.args(cmd.get_args());
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(value) => std.env(key, value),
-            None => std.env_remove(key),
-        };
-    }
-    if let Some(dir) = cmd.get_current_dir() {
-        std.current_dir(dir);
-    }
-    std
-}
-
 /// Opens the profile's lock file and takes the lock, as another pointauth would (private
 /// directories, a 0600 file: pointauth refuses anything else).
 pub fn hold_lock(env: &TestEnv) -> std::fs::File {

@@ -19,7 +19,9 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 #[allow(unused_imports)]
-pub use stand_in::{DEFAULT_PASSWORD, DEFAULT_USERNAME, Endpoint, Fault, StandIn};
+pub use stand_in::{
+    DEFAULT_PASSWORD, DEFAULT_USERNAME, Endpoint, Fault, StandIn, fnv1a, large_body_checksum,
+};
 
 /// Variables a developer's shell may carry that would change what pointauth does.
 const SCRUBBED: &[&str] = &[
@@ -267,6 +269,23 @@ impl Drop for TestEnv {
             }
         }
     }
+}
+
+/// The std `Command` equivalent of `env.cmd()` (same program, arguments, environment and
+/// directory), for tests that need the child's pid or their own stdio.
+pub fn std_cmd(cmd: &assert_cmd::Command) -> std::process::Command {
+    let mut std = std::process::Command::new(cmd.get_program());
+    std.args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => std.env(key, value),
+            None => std.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        std.current_dir(dir);
+    }
+    std
 }
 
 /// An RFC 3339 instant `seconds` from now (negative: in the past).
