@@ -25,6 +25,11 @@ MAX_KERNEL_RATIO=1.3        # cached `token`, kernel store, over the floor
 MAX_KEYCHAIN_FLOOR_RATIO=2.0 # cached `token`, keychain store (its quick copy fresh), over the floor
 MAX_STATUS_RATIO=1.5        # `status`, each store, over the floor
 MAX_KEYRING_RATIO=1.0       # cached `token`, keychain store, over `secret-tool lookup`
+MAX_API_GET_RATIO=1.5       # `pointauth api /echo` over `curl -H @file` of the same URL
+MIN_API_THROUGHPUT=0.7      # `pointauth api` of a 256 MiB body: throughput over curl's
+MAX_API_RSS_KIB=16384       # peak RSS of `pointauth api` streaming 256 MiB: 16 MiB
+LARGE_BYTES=268435456       # 256 MiB
+LARGE_RUNS=${BENCH_LARGE_RUNS:-15}
 MAX_RSS_KIB=8192            # peak RSS of `pointauth token`: 8 MiB
 MAX_STRIPPED_BYTES=6291456  # stripped release binary: 6 MiB
 
@@ -54,6 +59,7 @@ install_missing() {
     [ -x /usr/bin/time ] || packages+=(time)
     command -v strip >/dev/null || packages+=(binutils)
     command -v keyctl >/dev/null || packages+=(keyutils)
+    command -v curl >/dev/null || packages+=(curl)
     [ ${#packages[@]} -eq 0 ] && return 0
     [ -n "${BENCH_NO_INSTALL:-}" ] && die "missing tools; install: ${packages[*]}"
     [ "$(id -u)" -eq 0 ] || die "missing tools and not root; install: ${packages[*]}"
@@ -211,6 +217,12 @@ copy_present() {
 }
 copy_present || die "the keychain profile has no quick copy in the kernel keyring"
 
+# curl's side of the `api` rows: the same token, in a private header file (`-H @file`).
+umask 077
+printf 'Authorization: Bearer %s\n' "$(DBUS_SESSION_BUS_ADDRESS=$nobus "$bin" --store file token)" \
+    >"$tmp/curl-header" || die "no token for curl"
+umask 022
+
 # A secret of the same size as pointauth's keychain entry, for `secret-tool lookup`.
 entry_size=$(secret-tool lookup service pointauth username "$keychain_user" | wc -c) || entry_size=0
 [ "$entry_size" -gt 0 ] || die "pointauth's keychain entry is not where secret-tool looks"
@@ -321,6 +333,10 @@ check "cached token, keychain store, no quick copy: one GetSecret, no keychain w
 check "refresh, file store: exactly one HTTP connection" one_request_per_refresh --store file
 check "refresh, kernel store: exactly one HTTP connection" one_request_per_refresh --profile kernel --store kernel
 check "refresh, keychain store: exactly one HTTP connection" one_request_per_refresh --profile keyring --store keyring
+api_large_whole() { # the 256 MiB body arrives whole through `pointauth api`
+    [ "$("$bin" --store file api "/large?bytes=$LARGE_BYTES" | wc -c)" -eq "$LARGE_BYTES" ]
+}
+check "api: a 256 MiB body arrives whole" api_large_whole
 check "chrono-tz: ${tz_zones#-} zones compiled (CHRONO_TZ_TIMEZONE_FILTER; unfiltered: ~600)" test "$tz_zones" -gt 0 -a "$tz_zones" -lt 100
 
 # --- the benchmark -----------------------------------------------------------------------
@@ -335,9 +351,9 @@ log "interleaved: $RUNS rounds of every command after $WARMUP warm-up rounds, in
 # The floor is listed twice in the first group (the ratios use the mean of its two medians;
 # they should agree). The keychain `token` without its quick copy, the first after a reboot,
 # has the copy dropped before each run.
-python3 - "$tmp" "$RUNS" "$WARMUP" "$bin" "$hello" "$tmp/drop-copy" <<'PY'
+python3 - "$tmp" "$RUNS" "$WARMUP" "$bin" "$hello" "$tmp/drop-copy" "$url" "$LARGE_BYTES" "$LARGE_RUNS" <<'PY'
 import json, sys
-tmp, runs, warmup, pointauth, hello, drop = sys.argv[1:]
+tmp, runs, warmup, pointauth, hello, drop, url, large, large_runs = sys.argv[1:]
 def command(name, *argv, prepare=None):
     entry = {"name": name, "argv": list(argv)}
     if prepare:
@@ -362,11 +378,23 @@ groups = {
         command("secret-tool lookup (same size)", "secret-tool", "lookup", "pointauth-bench", "twin"),
     ],
 }
+curl = ["curl", "-s", "-H", f"@{tmp}/curl-header"]
+file_store = ["--store", "file"]
+groups["api"] = [
+    command("hello-world floor (api group)", hello),
+    command("pointauth api /echo", pointauth, *file_store, "api", "/echo"),
+    command("curl /echo (-H @file)", *curl, f"{url}/echo"),
+]
+groups["large"] = [
+    command("pointauth api, 256 MiB body", pointauth, *file_store, "api", f"/large?bytes={large}"),
+    command("curl, 256 MiB body", *curl, f"{url}/large?bytes={large}"),
+]
 for name, commands in groups.items():
-    spec = {"runs": int(runs), "warmup": int(warmup), "commands": commands}
+    rounds = int(large_runs) if name == "large" else int(runs)
+    spec = {"runs": rounds, "warmup": 1 if name == "large" else int(warmup), "commands": commands}
     json.dump(spec, open(f"{tmp}/spec-{name}.json", "w"))
 PY
-for group in fast keychain; do
+for group in fast keychain api large; do
     python3 bench/interleave.py "$tmp/spec-$group.json" "$tmp/times-$group.json" ||
         die "the benchmark ($group group) failed"
 done
@@ -374,7 +402,7 @@ python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]
 results = []
-for group in ("fast", "keychain"):
+for group in ("fast", "keychain", "api", "large"):
     for result in json.load(open(f"{tmp}/times-{group}.json"))["results"]:
         results.append({**result, "group": group})
 json.dump({"results": results}, open(f"{tmp}/times.json", "w"))
@@ -393,6 +421,7 @@ peak_rss() {
 rss_file=$(DBUS_SESSION_BUS_ADDRESS=$nobus peak_rss "$bin" --store file token)
 rss_keyring=$(peak_rss "$bin" --profile keyring --store keyring token)
 rss_hello=$(peak_rss "$hello")
+rss_api_large=$(RSS_RUNS=3 peak_rss "$bin" --store file api "/large?bytes=$LARGE_BYTES")
 strip -o "$tmp/pointauth.stripped" "$bin"
 size_stripped=$(stat -c %s "$tmp/pointauth.stripped")
 size_built=$(stat -c %s "$bin")
@@ -401,12 +430,13 @@ size_built=$(stat -c %s "$bin")
 python3 - "$tmp/times.json" "$rss_file" "$rss_keyring" "$rss_hello" "$size_stripped" \
     "$size_built" "$entry_size" "${#failures[@]}" "$MAX_FILE_RATIO" "$MAX_KERNEL_RATIO" \
     "$MAX_KEYCHAIN_FLOOR_RATIO" "$MAX_STATUS_RATIO" "$MAX_KEYRING_RATIO" \
-    "$MAX_RSS_KIB" "$MAX_STRIPPED_BYTES" "${BENCH_JSON:-}" <<'PY'
+    "$MAX_RSS_KIB" "$MAX_STRIPPED_BYTES" "$MAX_API_GET_RATIO" "$MIN_API_THROUGHPUT" \
+    "$MAX_API_RSS_KIB" "$rss_api_large" "$LARGE_BYTES" "${BENCH_JSON:-}" <<'PY'
 import json, os, platform, sys
 
 (path, rss_file, rss_keyring, rss_hello, size_stripped, size_built, entry_size, failed,
  max_file, max_kernel, max_keychain_floor, max_status, max_keyring, max_rss, max_size,
- out) = sys.argv[1:]
+ max_api_get, min_api_throughput, max_api_rss, rss_api_large, large_bytes, out) = sys.argv[1:]
 results = json.load(open(path))["results"]
 by = {r["command"]: r for r in results}
 floor = (by["hello-world floor"]["median"] + by["hello-world floor (again)"]["median"]) / 2
@@ -418,6 +448,11 @@ keychain_floor = by["hello-world floor (keychain group)"]["median"]
 token_keyring_beside_lookup = by["pointauth token (keychain store, keychain group)"]["median"]
 status = {store: by[f"pointauth status ({store} store)"]["median"] for store in ("file", "kernel", "keychain")}
 lookup = by["secret-tool lookup (same size)"]["median"]
+api_get = by["pointauth api /echo"]["median"]
+curl_get = by["curl /echo (-H @file)"]["median"]
+mib = int(large_bytes) / 2**20
+api_large_rate = mib / by["pointauth api, 256 MiB body"]["median"]
+curl_large_rate = mib / by["curl, 256 MiB body"]["median"]
 ms = lambda s: f"{s * 1e3:.3f} ms"
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -433,7 +468,10 @@ print()
 print("| group | command | median | mean ± σ | min | median / its group's floor |")
 print("|---|---|---:|---:|---:|---:|")
 for r in results:
-    base = keychain_floor if r["group"] == "keychain" else floor
+    base = {
+        "keychain": keychain_floor,
+        "api": by["hello-world floor (api group)"]["median"],
+    }.get(r["group"], floor)
     print(f"| {r['group']} | {r['command']} | {ms(r['median'])} | {r['mean'] * 1e3:.3f} ± {r['stddev'] * 1e3:.3f} ms "
           f"| {ms(r['min'])} | {r['median'] / base:.2f}× |")
 
@@ -443,6 +481,10 @@ rows = [
     ("cached `token` (keychain store, quick copy fresh) / floor", token_keyring / floor, float(max_keychain_floor), "{:.2f}×"),
     *[(f"`status` ({store} store) / floor", value / floor, float(max_status), "{:.2f}×") for store, value in status.items()],
     ("cached `token` (keychain) / `secret-tool lookup`", token_keyring_beside_lookup / lookup, float(max_keyring), "{:.2f}×"),
+    ("`api` GET / `curl -H @file` GET, same stand-in", api_get / curl_get, float(max_api_get), "{:.2f}×"),
+    # Checked as curl's throughput over ours, so that "≤" reads the same as every other line.
+    ("curl's 256 MiB throughput / `api`'s", curl_large_rate / api_large_rate, 1 / float(min_api_throughput), "{:.2f}×"),
+    ("peak RSS of `api` streaming 256 MiB", int(rss_api_large) / 1024, int(max_api_rss) / 1024, "{:.1f} MiB"),
     ("peak RSS of `token` (file store)", int(rss_file) / 1024, int(max_rss) / 1024, "{:.1f} MiB"),
     ("stripped release binary", int(size_stripped) / 2**20, int(max_size) / 2**20, "{:.2f} MiB"),
 ]
@@ -458,6 +500,8 @@ print()
 print(f"also: `token` (keychain store) with no quick copy, the first after a reboot: {ms(token_no_copy)} = "
       f"{token_no_copy / keychain_floor:.2f}× its group's floor, {token_no_copy / lookup:.2f}× `secret-tool lookup` "
       "(no budget line)")
+print(f"also: 256 MiB through `api` at {api_large_rate:.0f} MiB/s, through curl at {curl_large_rate:.0f} MiB/s "
+      f"(`api` at {api_large_rate / curl_large_rate:.2f}× curl's throughput, budget ≥ {float(min_api_throughput):.2f}×)")
 print(f"also: peak RSS of `token` (keychain) {int(rss_keyring) / 1024:.1f} MiB, of hello {int(rss_hello) / 1024:.1f} MiB; "
       f"release binary {int(size_built) / 2**20:.2f} MiB as built")
 
@@ -469,8 +513,11 @@ if out:
                    "token_keyring_over_floor": token_keyring / floor,
                    "token_keyring_no_copy_over_floor": token_no_copy / keychain_floor,
                    **{f"status_{store}_over_floor": value / floor for store, value in status.items()},
-                   "token_keyring_over_secret_tool": token_keyring_beside_lookup / lookup},
-        "peak_rss_kib": {"token_file": int(rss_file), "token_keyring": int(rss_keyring), "hello": int(rss_hello)},
+                   "token_keyring_over_secret_tool": token_keyring_beside_lookup / lookup,
+                   "api_get_over_curl": api_get / curl_get,
+                   "api_large_throughput_over_curl": api_large_rate / curl_large_rate},
+        "peak_rss_kib": {"token_file": int(rss_file), "token_keyring": int(rss_keyring), "hello": int(rss_hello),
+                         "api_large": int(rss_api_large)},
         "binary_bytes": {"stripped": int(size_stripped), "built": int(size_built)},
         "budget_broken": broken, "checks_failed": int(failed),
     }, open(out, "w"), indent=2)
