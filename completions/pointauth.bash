@@ -22,6 +22,9 @@ _pointauth() {
             pointauth,completions)
                 cmd="pointauth__subcmd__completions"
                 ;;
+            pointauth,doctor)
+                cmd="pointauth__subcmd__doctor"
+                ;;
             pointauth,exec)
                 cmd="pointauth__subcmd__exec"
                 ;;
@@ -48,6 +51,9 @@ _pointauth() {
                 ;;
             pointauth__subcmd__help,completions)
                 cmd="pointauth__subcmd__help__subcmd__completions"
+                ;;
+            pointauth__subcmd__help,doctor)
+                cmd="pointauth__subcmd__help__subcmd__doctor"
                 ;;
             pointauth__subcmd__help,exec)
                 cmd="pointauth__subcmd__help__subcmd__exec"
@@ -77,7 +83,7 @@ _pointauth() {
 
     case "${cmd}" in
         pointauth)
-            opts="-v -h -V --profile --base-url --store --timeout --verbose --help --version login token refresh status logout exec api completions help"
+            opts="-v -h -V --profile --base-url --store --timeout --verbose --help --version login token refresh status logout exec api doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,6 +212,36 @@ _pointauth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pointauth__subcmd__doctor)
+            opts="-v -h --json --offline --profile --base-url --store --timeout --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keyring kernel file" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pointauth__subcmd__exec)
             opts="-v -h --min-ttl --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -241,7 +277,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__help)
-            opts="login token refresh status logout exec api completions help"
+            opts="login token refresh status logout exec api doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -269,6 +305,20 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pointauth__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

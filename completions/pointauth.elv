@@ -35,6 +35,7 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand logout 'Remove the stored session and remembered settings'
             cand exec 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
             cand api 'Send an authenticated request to the service and print the answer'
+            cand doctor 'Check everything pointauth depends on, and say what to fix'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -129,6 +130,18 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'pointauth;doctor'= {
+            cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
+            cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
+            cand --store 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
+            cand --timeout 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
+            cand --json 'Print a JSON array of {check, status, detail, hint}'
+            cand --offline 'Skip the network check: no request at all'
+            cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'pointauth;completions'= {
             cand --profile 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]'
             cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
@@ -147,6 +160,7 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand logout 'Remove the stored session and remembered settings'
             cand exec 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
             cand api 'Send an authenticated request to the service and print the answer'
+            cand doctor 'Check everything pointauth depends on, and say what to fix'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -163,6 +177,8 @@ set edit:completion:arg-completer[pointauth] = {|@words|
         &'pointauth;help;exec'= {
         }
         &'pointauth;help;api'= {
+        }
+        &'pointauth;help;doctor'= {
         }
         &'pointauth;help;completions'= {
         }

@@ -41,6 +41,7 @@ complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "status" -d 'Sho
 complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "logout" -d 'Remove the stored session and remembered settings'
 complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "exec" -d 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
 complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "api" -d 'Send an authenticated request to the service and print the answer'
+complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "doctor" -d 'Check everything pointauth depends on, and say what to fix'
 complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c pointauth -n "__fish_pointauth_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pointauth -n "__fish_pointauth_using_subcommand login" -l username -d 'Account to sign in as [default: POINTAUTH_USERNAME, else the remembered one, else a prompt]' -r
@@ -122,6 +123,17 @@ complete -c pointauth -n "__fish_pointauth_using_subcommand api" -l timeout -d '
 complete -c pointauth -n "__fish_pointauth_using_subcommand api" -s i -l include -d 'Print the status line and the headers before the body'
 complete -c pointauth -n "__fish_pointauth_using_subcommand api" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand api" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
+keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Credential Manager'
+kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
+file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -l json -d 'Print a JSON array of {check, status, detail, hint}'
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -l offline -d 'Skip the network check: no request at all'
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
+complete -c pointauth -n "__fish_pointauth_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l profile -d 'Named session to use: one per account or environment [env: POINTAUTH_PROFILE] [default: default]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l base-url -d 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile\'s remembered URL, else https://api.pointservices.com]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l store -d 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]' -r -f -a "auto\t'The OS credential store if it answers, else (Linux) the kernel keyring, else the file store (with a warning at sign-in)'
@@ -131,12 +143,13 @@ file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "login" -d 'Sign in and store the session'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "token" -d 'Print a fresh access token'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "refresh" -d 'Refresh the access token now, even if it is fresh'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "status" -d 'Show who is signed in and until when, without contacting the service'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "logout" -d 'Remove the stored session and remembered settings'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "exec" -d 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "api" -d 'Send an authenticated request to the service and print the answer'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "login" -d 'Sign in and store the session'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "token" -d 'Print a fresh access token'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "refresh" -d 'Refresh the access token now, even if it is fresh'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "status" -d 'Show who is signed in and until when, without contacting the service'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "logout" -d 'Remove the stored session and remembered settings'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "exec" -d 'Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "api" -d 'Send an authenticated request to the service and print the answer'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "doctor" -d 'Check everything pointauth depends on, and say what to fix'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

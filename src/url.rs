@@ -129,6 +129,14 @@ impl BaseUrl {
         &self.host
     }
 
+    /// The port requests go to: the given one, else the scheme's.
+    pub(crate) fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.scheme {
+            Scheme::Https => 443,
+            Scheme::Http => 80,
+        })
+    }
+
     /// `host[:port]`, for messages.
     pub(crate) fn authority(&self) -> String {
         match self.port {

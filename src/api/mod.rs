@@ -5,6 +5,7 @@ pub(crate) mod answer;
 mod codes;
 mod failure;
 mod loopback;
+pub(crate) mod probe;
 pub(crate) mod proxy;
 pub(crate) mod request;
 mod retry;

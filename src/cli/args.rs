@@ -94,6 +94,7 @@ pub(crate) enum Command {
     Logout(LogoutArgs),
     Exec(ExecArgs),
     Api(ApiArgs),
+    Doctor(DoctorArgs),
     Completions(CompletionsArgs),
 }
 
@@ -338,6 +339,35 @@ pub(crate) struct ApiArgs {
     /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service's token lifetime if shorter]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) min_ttl: Option<Duration>,
+}
+
+/// Check everything pointauth depends on, and say what to fix
+///
+/// One line per check, ok, warn or fail, with a hint for each warn and fail: pointauth's
+/// directories (owner and modes), each store (the OS credential store answering or locked,
+/// the kernel keyring, the file store), the profile's session (as status shows it), the
+/// settings in effect and where each came from, and, unless --offline, the network path: one
+/// HEAD of the base URL that carries no credential, showing the proxy in use, the TLS
+/// certificate's issuer and the local clock's offset from the service's Date header. Never
+/// prints a secret; proxy credentials are redacted.
+///
+/// Exits 0 when no check failed, 1 otherwise.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  pointauth doctor
+  pointauth --profile staging doctor --offline
+
+  # The failed checks alone
+  pointauth doctor --json | jq '.[] | select(.status == \"fail\")'")]
+pub(crate) struct DoctorArgs {
+    /// Print a JSON array of {check, status, detail, hint}
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// Skip the network check: no request at all
+    #[arg(long)]
+    pub(crate) offline: bool,
 }
 
 /// Print a shell completion script

@@ -23,7 +23,7 @@ pub use self::reference::{
 pub use crate::settings::{VARIABLES, Variable};
 
 use crate::auth::MinTtl;
-use crate::commands::{self, api, exec, login, logout, status, token};
+use crate::commands::{self, api, doctor, exec, login, logout, status, token};
 use crate::error::Result;
 use crate::output::{print_stdout, report, say_line};
 use crate::settings::{self, Env, Flags};
@@ -139,6 +139,13 @@ fn dispatch(
                 headers: args.headers,
                 include: args.include,
                 min_ttl: min_ttl(args.min_ttl),
+            },
+        ),
+        Command::Doctor(args) => doctor::run(
+            &resolve()?,
+            doctor::Options {
+                json: args.json,
+                offline: args.offline,
             },
         ),
         Command::Exec(args) => exec::run(

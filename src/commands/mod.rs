@@ -2,6 +2,7 @@
 //! they are all given. Commands never read the environment or the clock: `Ctx` has both.
 
 pub(crate) mod api;
+pub(crate) mod doctor;
 pub(crate) mod exec;
 pub(crate) mod login;
 pub(crate) mod logout;
@@ -41,6 +42,39 @@ pub(crate) struct Ctx {
     /// it, every other command reports it.
     pub(crate) meta: Result<Option<ProfileMeta>>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Where each global setting came from, for `doctor`.
+    pub(crate) origins: Origins,
+}
+
+/// Where a setting's value came from: the command line, the environment, what the profile
+/// remembers, or the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Flag(&'static str),
+    Env(&'static str),
+    Remembered,
+    #[default]
+    Default,
+}
+
+impl Origin {
+    pub(crate) fn describe(self) -> String {
+        match self {
+            Origin::Flag(flag) => format!("from {flag}"),
+            Origin::Env(name) => format!("from {name}"),
+            Origin::Remembered => "remembered by the profile".to_owned(),
+            Origin::Default => "default".to_owned(),
+        }
+    }
+}
+
+/// The origins of the global settings settings resolves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Origins {
+    pub(crate) profile: Origin,
+    pub(crate) base_url: Origin,
+    pub(crate) store: Origin,
+    pub(crate) timeout: Origin,
 }
 
 impl Ctx {

@@ -91,6 +91,13 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     })
 }
 
+/// The profile's session in one line, judged as `status` judges it: usable or not, and why.
+pub(crate) fn brief(ctx: &Ctx) -> Result<(bool, String)> {
+    let meta = ctx.meta()?.cloned();
+    let report = Report::of(ctx, ctx.profile(), meta, Some(ctx))?;
+    Ok((report.usable, report.brief()))
+}
+
 fn json_of(report: &std::result::Result<Report, (String, Error)>) -> Value {
     match report {
         Ok(report) => report.json(),
@@ -187,6 +194,33 @@ impl Report {
             "refresh_token_expires_at": rfc3339(summary.refresh_token_expires_at),
             "refresh_token_valid": self.now < summary.refresh_token_expires_at,
         })
+    }
+
+    fn brief(&self) -> String {
+        let (Some(meta), Some(summary)) = (&self.meta, &self.summary) else {
+            let why = self
+                .vanished
+                .as_ref()
+                .map_or_else(String::new, |why| format!("; {why}"));
+            return format!("profile `{}` is not logged in{why}", self.profile);
+        };
+        let held = format!(
+            "{} at {}, in the {} store",
+            meta.username,
+            meta.base_url,
+            meta.store.name()
+        );
+        match (&self.mismatch, self.usable) {
+            (Some(why), _) => format!("not usable here: {why}"),
+            (None, true) => format!(
+                "{held}; the session ends {}",
+                relative(summary.refresh_token_expires_at, self.now)
+            ),
+            (None, false) => format!(
+                "{held}; the session ended {}",
+                relative(summary.refresh_token_expires_at, self.now)
+            ),
+        }
     }
 
     fn text(&self) -> String {

@@ -15,7 +15,7 @@ pub use self::env::{VARIABLES, Variable};
 
 use crate::api::{ApiConfig, proxy};
 use crate::auth::{Credentials, Identity};
-use crate::commands::Ctx;
+use crate::commands::{Ctx, Origin, Origins};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::session::SystemClock;
@@ -41,30 +41,51 @@ pub(crate) struct Flags {
 
 /// Resolves the flags and the environment into what a command is given.
 pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
+    let mut origins = Origins::default();
     let profile = match flags.profile {
-        Some(profile) => profile,
-        None => env
-            .text("POINTAUTH_PROFILE")?
-            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned()),
+        Some(profile) => {
+            origins.profile = Origin::Flag("--profile");
+            profile
+        }
+        None => match env.text("POINTAUTH_PROFILE")? {
+            Some(profile) => {
+                origins.profile = Origin::Env("POINTAUTH_PROFILE");
+                profile
+            }
+            None => DEFAULT_PROFILE.to_owned(),
+        },
     };
     check_profile(&profile)?;
     let store = match flags.store {
-        Some(store) => store,
+        Some(store) => {
+            origins.store = Origin::Flag("--store");
+            store
+        }
         None => match env.text("POINTAUTH_STORE")? {
-            Some(value) => parse_store(&value).map_err(|err| err.in_variable("POINTAUTH_STORE"))?,
+            Some(value) => {
+                origins.store = Origin::Env("POINTAUTH_STORE");
+                parse_store(&value).map_err(|err| err.in_variable("POINTAUTH_STORE"))?
+            }
             None => StoreChoice::Auto,
         },
     };
     let timeout = match flags.timeout {
-        Some(timeout) => timeout,
+        Some(timeout) => {
+            origins.timeout = Origin::Flag("--timeout");
+            timeout
+        }
         None => match env.text("POINTAUTH_TIMEOUT")? {
-            Some(value) => parse_timeout(&value).map_err(|why| {
-                Error::usage(format!(
-                    "invalid POINTAUTH_TIMEOUT `{}`: {why}",
-                    sanitize(&value)
-                ))
-                .hint("set POINTAUTH_TIMEOUT to a number of seconds, e.g. 30, or unset it")
-            })?,
+            Some(value) => parse_timeout(&value)
+                .inspect(|_| {
+                    origins.timeout = Origin::Env("POINTAUTH_TIMEOUT");
+                })
+                .map_err(|why| {
+                    Error::usage(format!(
+                        "invalid POINTAUTH_TIMEOUT `{}`: {why}",
+                        sanitize(&value)
+                    ))
+                    .hint("set POINTAUTH_TIMEOUT to a number of seconds, e.g. 30, or unset it")
+                })?,
             None => DEFAULT_TIMEOUT,
         },
     };
@@ -83,13 +104,21 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
         Err(_) => Ok(None),
     };
     let given_url = match flags.base_url {
-        Some(url) => Some(url),
-        None => env.text("POINTAUTH_BASE_URL")?,
+        Some(url) => Some((url, Origin::Flag("--base-url"))),
+        None => env
+            .text("POINTAUTH_BASE_URL")?
+            .map(|url| (url, Origin::Env("POINTAUTH_BASE_URL"))),
     };
     let base_url = match given_url {
-        Some(url) => parse_base_url(&url)?,
+        Some((url, origin)) => {
+            origins.base_url = origin;
+            parse_base_url(&url)?
+        }
         None => match &meta {
-            Ok(Some(meta)) => parse_base_url(&meta.base_url)?,
+            Ok(Some(meta)) => {
+                origins.base_url = Origin::Remembered;
+                parse_base_url(&meta.base_url)?
+            }
             _ => parse_base_url(DEFAULT_BASE_URL)?,
         },
     };
@@ -126,6 +155,7 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
         password,
         meta,
         clock: Arc::new(SystemClock),
+        origins,
     })
 }
 
@@ -180,7 +210,7 @@ pub(crate) fn parse_base_url(url: &str) -> Result<BaseUrl> {
 fn parse_store(value: &str) -> Result<StoreChoice> {
     <StoreChoice as clap::ValueEnum>::from_str(value, false).map_err(|_| {
         Error::usage(format!("invalid store `{}`", sanitize(value)))
-            .hint("use auto, keyring or file")
+            .hint("use auto, keyring, kernel or file")
     })
 }
 

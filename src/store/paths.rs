@@ -118,6 +118,34 @@ impl Paths {
         format!("{:016x}", super::fnv1a(&bytes))
     }
 
+    /// Each of pointauth's directories, checked as every command checks it but never
+    /// created: `Ok(true)` it is there and may be used, `Ok(false)` it is not made yet, or
+    /// why it would be refused.
+    pub(crate) fn verify(&self) -> Vec<(PathBuf, StoreResult<bool>)> {
+        let mut checked = Vec::new();
+        for top in [&self.data, &self.state] {
+            if checked.iter().any(|(path, _)| path == top) {
+                continue; // macOS and Windows may keep both in one
+            }
+            let opened = Dir::open(top, Missing::Absent);
+            let below = match &opened {
+                Ok(Some(dir)) if top == &self.state => vec!["profiles", "locks"]
+                    .into_iter()
+                    .map(|sub| {
+                        (
+                            top.join(sub),
+                            dir.child(sub, Missing::Absent).map(|d| d.is_some()),
+                        )
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            checked.push((top.clone(), opened.map(|dir| dir.is_some())));
+            checked.extend(below);
+        }
+        checked
+    }
+
     /// `state/<sub>` (`profiles`, `locks`), through verified handles.
     pub(crate) fn state_dir(&self, sub: &str, missing: Missing) -> StoreResult<Option<Dir>> {
         match Dir::open(&self.state, missing)? {

@@ -33,7 +33,8 @@
 //! - `/stall?after=N[&length=L]`: Content-Length L (default N + 1 MiB), N bytes, then nothing
 //!   with the connection left open until the StandIn is dropped (or the client hangs up).
 //!
-//! Any other path answers 404 without looking at the token. Request bodies of the auth
+//! Every answer carries a `Date` header (`set_date_skew` puts it off the real clock). Any
+//! other path answers 404 without looking at the token. Request bodies of the auth
 //! endpoints are limited to `MAX_BODY` (413 beyond); API routes take any size, recording
 //! the first `MAX_BODY` bytes and the full length.
 //!
@@ -60,7 +61,7 @@ mod service;
 use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
@@ -154,6 +155,8 @@ struct Shared {
     /// A copy of every open connection's socket, by connection number.
     conns: Mutex<HashMap<u64, TcpStream>>,
     next_conn: AtomicU64,
+    /// Seconds added to the clock in the `Date` header of every answer (`set_date_skew`).
+    date_skew: AtomicI64,
     /// Handler threads not yet joined.
     handlers: Mutex<Vec<JoinHandle<()>>>,
     logger: Mutex<Option<Logger>>,
@@ -292,6 +295,7 @@ impl StandIn {
             panics: Mutex::new(Vec::new()),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
+            date_skew: AtomicI64::new(0),
             handlers: Mutex::new(Vec::new()),
             logger: Mutex::new(None),
         });
@@ -337,6 +341,12 @@ impl StandIn {
     }
 
     /// Sleep this long before answering every request (faulted ones too).
+    /// Makes the `Date` header of every answer run `secs` ahead of the real clock (behind
+    /// when negative), as a server with a wrong clock would; tokens are not affected.
+    pub fn set_date_skew(&self, secs: i64) {
+        self.shared.date_skew.store(secs, Ordering::SeqCst);
+    }
+
     pub fn set_delay(&self, d: Duration) {
         self.state().delay = d;
     }

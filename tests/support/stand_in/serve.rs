@@ -126,7 +126,11 @@ fn handle_connection(shared: &Shared, stream: TcpStream, ex: &mut Exchange) {
     let action = serve(shared, &mut reader, &mut out, ex);
     let head_only = ex.method == "HEAD";
     let (status, note, written) = match action {
-        Action::Respond(resp) => {
+        Action::Respond(mut resp) => {
+            // Real servers date every answer; `pointauth doctor` reads it for the clock check.
+            let skew = chrono::Duration::seconds(shared.date_skew.load(Ordering::SeqCst));
+            let date = (chrono::Utc::now() + skew).format("%a, %d %b %Y %H:%M:%S GMT");
+            resp.headers.push(("Date".into(), date.to_string()));
             let written = http::write_response(&mut out, &resp, head_only);
             (Some(resp.status), resp.note, Some(written))
         }
