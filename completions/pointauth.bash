@@ -183,7 +183,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__completions)
-            opts="-v -h --profile --base-url --store --timeout --verbose --help bash elvish fish powershell zsh"
+            opts="-v -h --list-profiles --profile --base-url --store --timeout --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,7 +592,31 @@ _pointauth() {
 }
 
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
-    complete -F _pointauth -o nosort -o bashdefault -o default pointauth
+    complete -F _pointauth_v2 -o nosort -o bashdefault -o default pointauth
 else
-    complete -F _pointauth -o bashdefault -o default pointauth
+    complete -F _pointauth_v2 -o bashdefault -o default pointauth
 fi
+
+# Added by pointauth: profile names after --profile, commands after `exec --`.
+_pointauth_v2() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" i dashes=0 exec=0
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${COMP_WORDS[i]}" in
+            exec) exec=1 ;;
+            --) [[ $exec == 1 ]] && { dashes=$i; break; } ;;
+        esac
+    done
+    if ((dashes)); then
+        if ((COMP_CWORD == dashes + 1)); then
+            COMPREPLY=($(compgen -c -- "${cur}"))
+        else
+            COMPREPLY=($(compgen -f -- "${cur}"))
+        fi
+        return 0
+    fi
+    if [[ ${prev} == --profile ]]; then
+        COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" completions --list-profiles 2>/dev/null)" -- "${cur}"))
+        return 0
+    fi
+    _pointauth "$@"
+}

@@ -264,7 +264,13 @@ pub(crate) struct ExecArgs {
     pub(crate) min_ttl: Option<Duration>,
 
     /// The command to run, and its arguments
-    #[arg(required = true, trailing_var_arg = true, value_name = "CMD", num_args = 1..)]
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        value_name = "CMD",
+        num_args = 1..,
+        value_hint = clap::ValueHint::CommandWithArguments
+    )]
     pub(crate) command: Vec<OsString>,
 }
 
@@ -394,6 +400,10 @@ Examples:
   eval (pointauth completions elvish | slurp)")]
 pub(crate) struct CompletionsArgs {
     /// The shell to generate the script for
-    #[arg(value_enum)]
-    pub(crate) shell: clap_complete::Shell,
+    #[arg(value_enum, required_unless_present = "list_profiles")]
+    pub(crate) shell: Option<clap_complete::Shell>,
+
+    /// The profiles that exist, one per line (what the scripts offer after --profile)
+    #[arg(long, hide = true, conflicts_with = "shell")]
+    pub(crate) list_profiles: bool,
 }

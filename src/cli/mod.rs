@@ -7,6 +7,7 @@
 //! as `[default: ...]` in the help text, since clap does not apply them.
 
 mod args;
+mod complete;
 mod fast;
 mod reference;
 
@@ -33,12 +34,7 @@ pub fn command() -> clap::Command {
     Cli::command().after_long_help(reference::root_after_help())
 }
 
-/// The completion script for `shell`, byte for byte what `completions/` holds.
-pub fn completion_script(shell: clap_complete::Shell) -> String {
-    let mut buffer = Vec::new();
-    clap_complete::generate(shell, &mut command(), "pointauth", &mut buffer);
-    String::from_utf8_lossy(&buffer).into_owned()
-}
+pub use self::complete::completion_script;
 
 /// Parses `args`, runs the command, reports a failure once, and returns the exit code.
 pub(crate) fn run(args: Vec<OsString>, env: &Env) -> ExitCode {
@@ -98,10 +94,13 @@ fn dispatch(
     // home directory or store.
     let resolve = move || settings::resolve(flags(global), env);
     match command {
-        Command::Completions(args) => {
-            print_stdout(&completion_script(args.shell))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Completions(args) => match args.shell {
+            Some(shell) => {
+                print_stdout(&completion_script(shell))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            None => commands::logout::list_profiles(&resolve()?),
+        },
         Command::Login(args) => login::run(
             &resolve()?,
             login::Options {

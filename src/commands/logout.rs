@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::Ctx;
 use crate::auth::lock_patience;
 use crate::error::{Error, Result};
-use crate::output::{report, say};
+use crate::output::{print_stdout, report, say};
 use crate::store::lock::ProfileLock;
 use crate::store::meta::META_VERSION;
 use crate::store::meta::ProfileMeta;
@@ -96,6 +96,16 @@ pub(crate) fn all_profiles(ctx: &Ctx, keychain: Keychain, left: &mut Vec<Error>)
     profiles.sort();
     profiles.dedup();
     profiles
+}
+
+/// `pointauth completions --list-profiles`: the profiles that exist, one per line, for shell completion.
+/// Quiet and quick: no keychain search, nothing on stderr, exit 0 whatever it finds.
+pub(crate) fn list_profiles(ctx: &Ctx) -> Result<ExitCode> {
+    let mut unlisted = Vec::new();
+    let names = all_profiles(ctx, Keychain::Leave, &mut unlisted);
+    let text: String = names.iter().map(|name| format!("{name}\n")).collect();
+    print_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Removes everything stored for `profile`; `true` if anything was there. What cannot be

@@ -17,6 +17,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod completions;
 mod doctor;
 mod exec;
 mod globals;
