@@ -27,3 +27,4 @@ mod prompts;
 mod refresh;
 mod status;
 mod token;
+mod tour;
