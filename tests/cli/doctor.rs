@@ -325,3 +325,34 @@ fn tls_names_the_issuer_and_an_untrusted_certificate_fails() {
     );
     assert!(hint.as_deref().unwrap().contains("SSL_CERT_FILE"));
 }
+
+#[test]
+fn through_a_proxy_the_request_goes_via_the_proxy_and_says_so() {
+    let env = TestEnv::new();
+    let ca = TestCa::new();
+    let front = TlsFront::start(&ca, env.server.port());
+    let ca_file = env.home().join("test-ca.pem");
+    ca.write_ca(&ca_file);
+    let proxy = crate::support::proxy::ConnectProxy::start(front.port());
+    // pointauth.test resolves nowhere: only the proxy can reach it.
+    let base = front.base_url("pointauth.test");
+    let output = doctor(
+        &env,
+        &["doctor", "--json"],
+        &[
+            ("POINTAUTH_BASE_URL", &base),
+            ("SSL_CERT_FILE", ca_file.to_str().unwrap()),
+            ("HTTPS_PROXY", &proxy.url()),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout_of(&output));
+    let checks = checks_of(&output);
+    let network = &find(&checks, "network").2;
+    assert!(
+        network.contains("through the proxy from HTTPS_PROXY"),
+        "{network}"
+    );
+    assert!(find(&checks, "TLS").2.contains("trusted through the proxy"));
+    assert_eq!(proxy.connects(), 1);
+    assert_eq!(env.server.requests().pop().unwrap().method, "HEAD");
+}
