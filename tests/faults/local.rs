@@ -230,12 +230,16 @@ fn a_process_killed_mid_refresh_loses_nothing_and_leaves_no_lock() {
             .map(|entry| entry.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, ["default.json"], "no temp files");
-        // The lock died with the process: the next call refreshes at once.
+        // The lock died with the process: the next call refreshes without waiting. A lock
+        // left behind would make it wait the whole lock patience (--timeout + 10 s = 40 s)
+        // and fail; exit 0 and the second refresh say it did not. The wall-clock bound only
+        // catches a wait cut short of that: 30 s, over a hundred times what the call takes,
+        // so a loaded machine cannot trip it.
         let started = Instant::now();
         let (output, _) = run(&env, &["token"]);
         assert_exit(&output, 0);
-        assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(env.server.refresh_count(), 2);
+        assert!(started.elapsed() < Duration::from_secs(30));
     }
 }
 
