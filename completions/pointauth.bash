@@ -183,7 +183,6 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__completions)
-            opts="-v -h --list-profiles --profile --base-url --store --timeout --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -608,11 +607,16 @@ _pointauth_v2() {
     done
     if ((dashes)); then
         if ((COMP_CWORD == dashes + 1)); then
-            COMPREPLY=($(compgen -c -- "${cur}"))
+            mapfile -t COMPREPLY < <(compgen -c -- "${cur}")
         else
-            COMPREPLY=($(compgen -f -- "${cur}"))
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
         fi
         return 0
+    fi
+    # `--profile NAME` and `--profile=NAME` (bash splits the word at `=`).
+    if [[ ${prev} == = && ${COMP_WORDS[COMP_CWORD-2]} == --profile ]]; then
+        prev=--profile
     fi
     if [[ ${prev} == --profile ]]; then
         COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" completions --list-profiles 2>/dev/null)" -- "${cur}"))

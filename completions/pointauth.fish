@@ -5,15 +5,18 @@ function __fish_pointauth_profiles
 end
 
 # clap's conditions do not hold while an option waits for its value at the
-# top level (`pointauth --profile <TAB>`): these rules hold everywhere.
-complete -c pointauth -l profile -r -f -a "(__fish_pointauth_profiles)"
+# top level (`pointauth --profile <TAB>`): these rules hold until `--`.
+function __fish_pointauth_before_dashes
+    not contains -- -- (commandline -opc)
+end
+complete -c pointauth -n __fish_pointauth_before_dashes -l profile -r -f -a "(__fish_pointauth_profiles)"
 # `exec -- <TAB>`: a command.
 function __fish_pointauth_exec_wants_command
     set -l words (commandline -opc)
     contains -- exec $words; and test "$words[-1]" = --
 end
 complete -c pointauth -n __fish_pointauth_exec_wants_command -f -a "(__fish_complete_command)"
-complete -c pointauth -l store -r -f -a "auto keyring kernel file"
+complete -c pointauth -n __fish_pointauth_before_dashes -l store -r -f -a "auto keyring kernel file"
 
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pointauth_global_optspecs
@@ -158,7 +161,6 @@ keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Crede
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
-complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -l list-profiles -d 'The profiles that exist, one per line (what the scripts offer after --profile)'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand help; and not __fish_seen_subcommand_from login token refresh status logout exec api doctor completions help" -f -a "login" -d 'Sign in and store the session'

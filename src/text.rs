@@ -60,6 +60,20 @@ fn shows(c: char) -> bool {
 /// Text fit for a terminal: no control or format characters, cut to ~200 characters with a
 /// trailing `…`. For text that can carry no secret (claims, names); server text answering a
 /// request goes through `Secrets::show`.
+/// A URL fit to show: `user:password@` becomes `[redacted]@`. Everything up to the last `@`
+/// after the scheme goes, so a password with an unencoded `/` or `@` in it goes too.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let shown = match rest.rfind('@') {
+        Some(at) => format!("[redacted]{}", &rest[at..]),
+        None => rest.to_owned(),
+    };
+    sanitize(&format!("{scheme}{shown}"))
+}
+
 pub(crate) fn sanitize(text: &str) -> String {
     cut(text.chars().filter(|&c| shows(c)))
 }

@@ -2,9 +2,11 @@
 //! credential, sent like every other request (the same agent, proxy and trust), and the
 //! issuer of the service's TLS certificate, read in a handshake of its own.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -23,6 +25,8 @@ pub(crate) struct Probe {
     /// The `Date` header, as sent.
     pub(crate) date: Option<String>,
     pub(crate) elapsed: Duration,
+    /// The local clock when the answer came, to compare with `date`.
+    pub(crate) at: DateTime<Utc>,
 }
 
 impl Client {
@@ -52,6 +56,7 @@ impl Client {
                         .and_then(|value| value.to_str().ok())
                         .map(sanitize),
                     elapsed: started.elapsed(),
+                    at: self.clock.now(),
                 })
             }
             Err(err) => {
@@ -74,14 +79,23 @@ pub(crate) struct Certificate {
 }
 
 /// A handshake of its own with `base` (https only, directly: not through a proxy), verified
-/// as the client verifies, recording the certificate the service showed.
+/// as the client verifies, recording the certificate the service showed and the verdict.
+/// All of it within `timeout` (name resolution aside: the system resolver has no timeout).
 pub(crate) fn certificate(base: &BaseUrl, timeout: Duration) -> Result<Certificate, String> {
+    let deadline = Instant::now() + timeout;
+    let left = || {
+        deadline
+            .checked_duration_since(Instant::now())
+            .filter(|left| !left.is_zero())
+            .ok_or_else(|| format!("no answer within {} s", timeout.as_secs()))
+    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let platform = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
         .map_err(|err| format!("the platform's trust store cannot be read: {err}"))?;
     let seen = Arc::new(Recorder {
         inner: platform,
         leaf: Mutex::new(None),
+        refused: Mutex::new(None),
     });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -93,50 +107,68 @@ pub(crate) fn certificate(base: &BaseUrl, timeout: Duration) -> Result<Certifica
         Host::Name(name) => ServerName::try_from(name.clone()).map_err(|err| err.to_string())?,
         Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
     };
-    let address = address(base)?;
-    let tcp = TcpStream::connect_timeout(&address, timeout)
-        .map_err(|err| format!("cannot connect to {address}: {err}"))?;
-    let _ = tcp.set_read_timeout(Some(timeout));
-    let _ = tcp.set_write_timeout(Some(timeout));
+    let mut tcp = None;
+    let mut failure = format!("{} has no address", base.authority());
+    for address in addresses(base)? {
+        match TcpStream::connect_timeout(&address, left()?) {
+            Ok(stream) => {
+                tcp = Some(stream);
+                break;
+            }
+            Err(err) => failure = format!("cannot connect to {address}: {err}"),
+        }
+    }
+    let tcp = tcp.ok_or(failure)?;
     let connection =
         ClientConnection::new(Arc::new(config), name).map_err(|err| err.to_string())?;
     let mut tls = StreamOwned::new(connection, tcp);
-    let outcome = tls.conn.complete_io(&mut tls.sock);
-    let leaf = seen
-        .leaf
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    let issuer = leaf.as_deref().and_then(issuer_of);
-    match outcome {
-        Ok(_) => Ok(Certificate {
+    let mut outcome = Ok(());
+    while tls.conn.is_handshaking() {
+        let left = left()?;
+        let _ = tls.sock.set_read_timeout(Some(left));
+        let _ = tls.sock.set_write_timeout(Some(left));
+        if let Err(err) = tls.conn.complete_io(&mut tls.sock) {
+            outcome = Err(err);
+            break;
+        }
+    }
+    let issuer = take(&seen.leaf).as_deref().and_then(issuer_of);
+    // Only the verifier's own verdict makes a certificate untrusted; anything else that
+    // ends the handshake is a failure of the connection.
+    match (outcome, take(&seen.refused)) {
+        (_, Some(why)) => Ok(Certificate {
+            issuer,
+            untrusted: Some(why),
+        }),
+        (Ok(()), None) => Ok(Certificate {
             issuer,
             untrusted: None,
         }),
-        Err(err) if issuer.is_some() => Ok(Certificate {
-            issuer,
-            untrusted: Some(sanitize(&err.to_string())),
-        }),
-        Err(err) => Err(format!(
-            "TLS handshake failed: {}",
+        (Err(err), None) => Err(format!(
+            "the TLS handshake failed: {}",
             sanitize(&err.to_string())
         )),
     }
 }
 
-/// Where to connect: `localhost` is loopback whatever a resolver says, as for every request.
-fn address(base: &BaseUrl) -> Result<SocketAddr, String> {
+fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+}
+
+/// Where to connect, in order: `localhost` is loopback whatever a resolver says, as for
+/// every request.
+fn addresses(base: &BaseUrl) -> Result<Vec<SocketAddr>, String> {
     let port = base.port();
     match base.host() {
-        Host::Ip(ip) => Ok(SocketAddr::new(*ip, port)),
-        Host::Name(name) if name == "localhost" => {
-            Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
-        }
-        Host::Name(name) => (name.as_str(), port)
+        Host::Ip(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
+        Host::Name(name) if name == "localhost" => Ok(vec![
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port),
+        ]),
+        Host::Name(name) => Ok((name.as_str(), port)
             .to_socket_addrs()
             .map_err(|err| format!("cannot resolve {name}: {err}"))?
-            .next()
-            .ok_or_else(|| format!("{name} has no address")),
+            .collect()),
     }
 }
 
@@ -151,6 +183,8 @@ fn issuer_of(der: &[u8]) -> Option<String> {
 struct Recorder {
     inner: rustls_platform_verifier::Verifier,
     leaf: Mutex<Option<Vec<u8>>>,
+    /// Why the verifier refused the certificate, if it did.
+    refused: Mutex<Option<String>>,
 }
 
 impl ServerCertVerifier for Recorder {
@@ -163,8 +197,18 @@ impl ServerCertVerifier for Recorder {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         *self.leaf.lock().unwrap_or_else(PoisonError::into_inner) = Some(end_entity.to_vec());
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let verdict = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        if let Err(err) = &verdict {
+            *self.refused.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some(sanitize(&err.to_string()));
+        }
+        verdict
     }
 
     fn verify_tls12_signature(

@@ -7,13 +7,24 @@
 pub fn completion_script(shell: clap_complete::Shell) -> String {
     let mut buffer = Vec::new();
     clap_complete::generate(shell, &mut super::command(), "pointauth", &mut buffer);
-    let script = String::from_utf8_lossy(&buffer).into_owned();
+    let script = without_hidden(&String::from_utf8_lossy(&buffer));
     match shell {
         clap_complete::Shell::Bash => bash(&script),
         clap_complete::Shell::Zsh => zsh(&script),
         clap_complete::Shell::Fish => fish(&script),
         _ => script,
     }
+}
+
+/// clap_complete offers hidden options in some shells: `--list-profiles` is for the scripts.
+fn without_hidden(script: &str) -> String {
+    let kept: Vec<&str> = script
+        .lines()
+        .filter(|line| !line.contains("list-profiles"))
+        .collect();
+    let mut text = kept.join("\n").replace(" --list-profiles", "");
+    text.push('\n');
+    text
 }
 
 /// bash: a wrapper around clap's function answers `--profile` and what follows `exec --`,
@@ -31,11 +42,16 @@ _pointauth_v2() {
     done
     if ((dashes)); then
         if ((COMP_CWORD == dashes + 1)); then
-            COMPREPLY=($(compgen -c -- "${cur}"))
+            mapfile -t COMPREPLY < <(compgen -c -- "${cur}")
         else
-            COMPREPLY=($(compgen -f -- "${cur}"))
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
         fi
         return 0
+    fi
+    # `--profile NAME` and `--profile=NAME` (bash splits the word at `=`).
+    if [[ ${prev} == = && ${COMP_WORDS[COMP_CWORD-2]} == --profile ]]; then
+        prev=--profile
     fi
     if [[ ${prev} == --profile ]]; then
         COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" completions --list-profiles 2>/dev/null)" -- "${cur}"))
@@ -59,9 +75,18 @@ _pointauth_profiles() {
 }
 
 _pointauth() {"#;
-    script
+    let lines: Vec<String> = script
         .replacen("_pointauth() {", function, 1)
-        .replace("]:NAME:_default'", "]:NAME:_pointauth_profiles'")
+        .lines()
+        .map(|line| {
+            if line.starts_with("'--profile=[") {
+                line.replace(":_default'", ":_pointauth_profiles'")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    format!("{}\n", lines.join("\n"))
 }
 
 /// fish: `--profile` takes the names pointauth lists (and no file names).
@@ -72,8 +97,11 @@ fn fish(script: &str) -> String {
                     $cmd completions --list-profiles 2>/dev/null\n\
                     end\n\n\
                     # clap's conditions do not hold while an option waits for its value at the\n\
-                    # top level (`pointauth --profile <TAB>`): these rules hold everywhere.\n\
-                    complete -c pointauth -l profile -r -f -a \"(__fish_pointauth_profiles)\"\n\
+                    # top level (`pointauth --profile <TAB>`): these rules hold until `--`.\n\
+                    function __fish_pointauth_before_dashes\n    \
+                    not contains -- -- (commandline -opc)\n\
+                    end\n\
+                    complete -c pointauth -n __fish_pointauth_before_dashes -l profile -r -f -a \"(__fish_pointauth_profiles)\"\n\
                     # `exec -- <TAB>`: a command.\n\
                     function __fish_pointauth_exec_wants_command\n    \
                     set -l words (commandline -opc)\n    \
@@ -91,7 +119,7 @@ fn fish(script: &str) -> String {
         })
         .collect();
     let store = format!(
-        "complete -c pointauth -l store -r -f -a \"{}\"\n",
+        "complete -c pointauth -n __fish_pointauth_before_dashes -l store -r -f -a \"{}\"\n",
         stores.join(" ")
     );
     let lines: Vec<String> = script

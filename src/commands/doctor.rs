@@ -13,8 +13,8 @@ use super::{Ctx, Origin, status};
 use crate::api::{Client, probe};
 use crate::error::{Error, Result};
 use crate::output::print_stdout;
-use crate::store::{StoreChoice, StoreError, StoreKind};
-use crate::text::sanitize;
+use crate::store::{StoreChoice, StoreKind};
+use crate::text::redact_userinfo;
 use crate::url::Scheme;
 
 /// A local clock further than this from the service's is warned about.
@@ -176,34 +176,37 @@ fn stores(ctx: &Ctx) -> Vec<Check> {
             }
             Err(err) => {
                 // A store nobody asked for is only a warning: auto goes on to the next.
-                let status = if chosen == Some(kind) || kind == StoreKind::File {
-                    Status::Fail
-                } else {
-                    Status::Warn
-                };
-                checks.push(store_problem(status, name, err));
+                let status =
+                    if chosen == Some(kind) || (chosen.is_none() && kind == StoreKind::File) {
+                        Status::Fail
+                    } else {
+                        Status::Warn
+                    };
+                checks.push(Check::bad(status, name, &Error::from(err)));
             }
         }
     }
-    let detail = match (chosen, first_usable) {
-        (Some(kind), _) => format!("{} ({})", kind.name(), ctx.origins.store.describe()),
-        (None, Some(kind)) => format!("auto: new sessions go to the {} store", kind.name()),
-        (None, None) => "auto: no store can keep a session here".to_owned(),
-    };
-    checks.push(Check::ok("store choice", detail));
+    checks.push(match (chosen, first_usable) {
+        (Some(kind), _) => Check::ok(
+            "store choice",
+            format!("{} ({})", kind.name(), ctx.origins.store.describe()),
+        ),
+        (None, Some(kind)) => Check::ok(
+            "store choice",
+            format!(
+                "auto ({}): new sessions go to the {} store",
+                ctx.origins.store.describe(),
+                kind.name()
+            ),
+        ),
+        (None, None) => Check::with(
+            Status::Fail,
+            "store choice",
+            "auto: no store can keep a session here".to_owned(),
+            "fix one of the stores above; `token` still works with POINTAUTH_USERNAME and POINTAUTH_PASSWORD, uncached",
+        ),
+    });
     checks
-}
-
-fn store_problem(status: Status, name: String, err: StoreError) -> Check {
-    let locked = matches!(err, StoreError::Locked { .. } | StoreError::TimedOut { .. });
-    let mut check = Check::bad(status, name, &Error::from(err));
-    if locked {
-        check.hint = Some(
-            "unlock the login keyring (log in to the desktop, or `gnome-keyring-daemon --unlock`)"
-                .to_owned(),
-        );
-    }
-    check
 }
 
 /// The profile's session, as `status` sees it (no store is read, no request made).
@@ -261,22 +264,6 @@ fn settings(ctx: &Ctx) -> Vec<Check> {
     checks
 }
 
-/// `user:password@` in a proxy URL becomes `[redacted]@`.
-fn redact_userinfo(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let shown = match rest[..authority_end].rfind('@') {
-        Some(at) => format!("[redacted]{}", &rest[at..]),
-        None => rest.to_owned(),
-    };
-    let shown = sanitize(&shown);
-    if scheme.is_empty() {
-        shown
-    } else {
-        format!("{scheme}://{shown}")
-    }
-}
-
 /// One credential-free HEAD of the base URL, the certificate, and the clock.
 fn network(ctx: &Ctx) -> Vec<Check> {
     let client = Client::new(&ctx.api, Arc::clone(&ctx.clock));
@@ -299,7 +286,7 @@ fn network(ctx: &Ctx) -> Vec<Check> {
     }];
     checks.push(tls(ctx, answer.is_ok()));
     if let Ok(probe) = &answer {
-        checks.push(clock(ctx.now(), probe.date.as_deref()));
+        checks.push(clock(probe.at, probe.date.as_deref()));
     }
     checks
 }
@@ -396,9 +383,14 @@ mod tests {
             "http://[redacted]@proxy.example:3128/"
         );
         assert_eq!(redact_userinfo("proxy.example:3128"), "proxy.example:3128");
+        // A password with an unencoded `/` is redacted whole.
         assert_eq!(
-            redact_userinfo("http://p.example/a@b"),
-            "http://p.example/a@b"
+            redact_userinfo("http://bob:pa/ss@proxy:3128"),
+            "http://[redacted]@proxy:3128"
+        );
+        assert_eq!(
+            redact_userinfo("http://a:b@c@proxy"),
+            "http://[redacted]@proxy"
         );
     }
 

@@ -23,7 +23,7 @@ use crate::store::meta::ProfileMeta;
 use crate::store::{
     DEFAULT_PROFILE, DirSources, Paths, StoreChoice, Stores, is_valid_profile_name,
 };
-use crate::text::sanitize;
+use crate::text::{redact_userinfo, sanitize};
 use crate::url::BaseUrl;
 
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.pointservices.com";
@@ -201,7 +201,7 @@ pub(crate) fn check_profile(name: &str) -> Result<()> {
 /// Checks a base URL against the contract (https, or http to loopback).
 pub(crate) fn parse_base_url(url: &str) -> Result<BaseUrl> {
     BaseUrl::parse(url).map_err(|why| {
-        Error::usage(format!("invalid base URL `{}`: {why}", sanitize(url))).hint(
+        Error::usage(format!("invalid base URL `{}`: {why}", redact_userinfo(url))).hint(
             "use https://HOST[:PORT][/PATH]; http:// is accepted only for 127.0.0.1, ::1 and localhost",
         )
     })

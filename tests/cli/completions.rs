@@ -110,8 +110,22 @@ fn bash_offers_profiles_store_names_and_commands() {
     for store in ["auto", "keyring", "kernel", "file"] {
         assert!(stores.contains(&store.to_owned()), "{stores:?}");
     }
+    // bash splits `--profile=st` into `--profile`, `=`, `st`.
+    assert_eq!(
+        bash_complete(&env, &["pointauth", "--profile", "=", "st"]),
+        ["staging"]
+    );
     let commands = bash_complete(&env, &["pointauth", "exec", "--", "ba"]);
     assert!(commands.contains(&"bash".to_owned()), "{commands:?}");
+    let commands = bash_complete(&env, &["pointauth", "exec", "--min-ttl", "5m", "--", "ba"]);
+    assert!(commands.contains(&"bash".to_owned()), "{commands:?}");
+    // After the command, its arguments are file names, spaces and all.
+    std::fs::write(env.home().join("a file.txt"), "").unwrap();
+    let files = bash_complete(&env, &["pointauth", "exec", "--", "cat", "a"]);
+    assert_eq!(files, ["a file.txt"], "{files:?}");
+    // The hidden listing is not offered.
+    let options = bash_complete(&env, &["pointauth", "completions", "--"]);
+    assert!(!options.iter().any(|o| o.contains("list")), "{options:?}");
     // Subcommands still come from clap's function.
     let subcommands = bash_complete(&env, &["pointauth", "st"]);
     assert!(
