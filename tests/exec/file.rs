@@ -155,7 +155,7 @@ fn a_refresh_outage_is_retried_with_warnings_while_the_file_keeps_its_valid_toke
     );
     running.wait_for_stderr("fresh token again");
     let first_token = lines(&log)[0].clone();
-    wait_for("a read of the new token", || {
+    running.wait_until("a read of the new token", || {
         lines(&log).last().is_some_and(|last| *last != first_token)
     });
     std::fs::write(log.with_extension("stop"), "").unwrap();
@@ -196,7 +196,7 @@ fn when_the_session_ends_the_file_goes_as_its_token_expires_and_the_command_runs
         &["--min-ttl", "3s"],
         &["read", log.to_str().unwrap(), "120", "0.2"],
     );
-    wait_for("the file to go", || {
+    running.wait_until("the file to go", || {
         lines(&log).iter().filter(|r| *r == "missing").count() >= 3
     });
     assert_eq!(running.child.try_wait().unwrap(), None, "pointauth runs on");
@@ -250,9 +250,9 @@ fn an_ended_session_is_replaced_by_a_sign_in_from_the_environment() {
     cmd.env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
         .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD);
     let mut running = start_command(&env, cmd);
-    wait_for("a sign-in", || env.server.sign_in_count() >= 2);
+    running.wait_until("a sign-in", || env.server.sign_in_count() >= 2);
     let signed_in = env.stored_access_token();
-    wait_for("a read of the new token", || {
+    running.wait_until("a read of the new token", || {
         lines(&log)
             .last()
             .is_some_and(|last| *last == format!("200 {}", &signed_in[signed_in.len() - 12..]))

@@ -69,16 +69,26 @@ impl Running {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
-    /// Waits until pointauth has said `text` on stderr, within `TIMEOUT`.
-    pub fn wait_for_stderr(&mut self, text: &str) {
+    /// Waits until `ready` holds while pointauth runs, within `TIMEOUT`.
+    pub fn wait_until(&mut self, what: &str, mut ready: impl FnMut() -> bool) {
         let started = Instant::now();
-        while !self.stderr().contains(text) {
+        while !ready() {
             if started.elapsed() > TIMEOUT || self.child.try_wait().unwrap().is_some() {
                 let _ = self.child.kill();
-                panic!("pointauth never said {text:?}; stderr:\n{}", self.stderr());
+                panic!("no {what} while pointauth ran; stderr:\n{}", self.stderr());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Waits until pointauth has said `text` on stderr.
+    pub fn wait_for_stderr(&mut self, text: &str) {
+        let stderr = self.stderr.clone();
+        self.wait_until(&format!("{text:?} on stderr"), || {
+            std::fs::read_to_string(&stderr)
+                .unwrap_or_default()
+                .contains(text)
+        });
     }
 
     pub fn signal(&self, signal: i32) {
@@ -122,15 +132,6 @@ pub fn start_command(env: &TestEnv, mut cmd: Command) -> Running {
         .spawn()
         .expect("start pointauth");
     Running { child, stderr }
-}
-
-/// Waits until `ready` holds, within `TIMEOUT`.
-pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(started.elapsed() < TIMEOUT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// The lines of a child's log.

@@ -20,9 +20,9 @@ const FORWARDED: [(i32, &str); 7] = [
 
 /// pointauth running `child.py signals`, its handlers in; the command's pid.
 fn with_signal_recorder(env: &TestEnv, log: &Path) -> (Running, i32) {
-    let running = start(env, &[], &["signals", log.to_str().unwrap()]);
+    let mut running = start(env, &[], &["signals", log.to_str().unwrap()]);
     let ready = PathBuf::from(format!("{}.ready", log.display()));
-    wait_for("the command's handlers", || ready.exists());
+    running.wait_until("the command's handlers", || ready.exists());
     let pid = std::fs::read_to_string(&ready).unwrap().parse().unwrap();
     (running, pid)
 }
@@ -52,7 +52,7 @@ fn every_signal_sent_to_pointauth_reaches_the_command_exactly_once() {
         running.signal(signal);
         expected.push(name.to_owned());
         // One at a time: two of a kind pending at once may merge, by Unix rules.
-        wait_for(name, || lines(&log).len() >= expected.len());
+        running.wait_until(name, || lines(&log).len() >= expected.len());
     }
     // A second delivery of any would come at once; give it ample time.
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -117,7 +117,7 @@ fn a_sigterm_to_pointauth_ends_the_command_and_pointauth_with_everything_removed
             ready.display()
         ));
     let mut running = start_command(&env, cmd);
-    wait_for("the command", || ready.exists());
+    running.wait_until("the command", || ready.exists());
     let command: i32 = std::fs::read_to_string(&ready)
         .unwrap()
         .trim()
