@@ -43,6 +43,7 @@ pub(crate) struct Ctx {
     pub(crate) meta: Result<Option<ProfileMeta>>,
     /// `$XDG_RUNTIME_DIR`, when set to an absolute path: where `exec --token-file` puts its
     /// file.
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) runtime_dir: Option<PathBuf>,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -74,6 +75,7 @@ impl Ctx {
 
     /// `obtain` again later in a long-running command: with the profile's metadata as it is
     /// now, not as settings read it at the start (a sign-in since may have moved the session).
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) fn obtain_now(&self, want: Want) -> Result<Obtained> {
         let meta = match self.stores.paths() {
             Ok(paths) => ProfileMeta::load(paths, self.profile())?,
