@@ -242,7 +242,7 @@ _pointauth() {
             return 0
             ;;
         pointauth__subcmd__exec)
-            opts="-v -h --min-ttl --profile --base-url --store --timeout --verbose --help"
+            opts="-v -h --min-ttl --token-file --profile --base-url --store --timeout --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

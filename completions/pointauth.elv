@@ -103,6 +103,7 @@ set edit:completion:arg-completer[pointauth] = {|@words|
             cand --base-url 'Service base URL [env: POINTAUTH_BASE_URL] [default: the profile''s remembered URL, else https://api.pointservices.com]'
             cand --store 'Where secrets live: the OS credential store, the kernel keyring, a private file, or the first that works [env: POINTAUTH_STORE] [default: auto]'
             cand --timeout 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]'
+            cand --token-file 'Keep a fresh token in a file for as long as CMD runs (Unix), named by POINTAUTH_TOKEN_FILE'
             cand -v 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand --verbose 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
             cand -h 'Print help (see more with ''--help'')'

@@ -125,6 +125,7 @@ keyring\t'The OS credential store: Secret Service, macOS Keychain, Windows Crede
 kernel\t'Linux: the kernel\'s persistent keyring, in memory only (a session ends at reboot)'
 file\t'A JSON file, mode 0600 in a 0700 directory under the user\'s data dir'"
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l timeout -d 'The longest the command spends on the network in all, in seconds (or 90s, 2m) [env: POINTAUTH_TIMEOUT] [default: 30]' -r
+complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -l token-file -d 'Keep a fresh token in a file for as long as CMD runs (Unix), named by POINTAUTH_TOKEN_FILE'
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s v -l verbose -d 'Log each request (method, URL, status, time) to stderr; secrets are never logged'
 complete -c pointauth -n "__fish_pointauth_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pointauth -n "__fish_pointauth_using_subcommand api" -s X -l method -d 'The HTTP method [default: GET, or POST with fields or --input]' -r

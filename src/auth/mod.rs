@@ -387,7 +387,9 @@ impl Flow<'_> {
     }
 
     /// The failure another process recorded for this very call and identity, if it is
-    /// recent: not older than the command's time limit, and not from the future.
+    /// recent: not older than the command's time limit, and not from the future. A note this
+    /// process wrote itself (its salt) is no one else's answer: a process that asks again is
+    /// retrying on purpose (`exec --token-file`'s backoff), not queued behind the failure.
     fn shared(
         &self,
         lock: &dyn Held,
@@ -395,7 +397,7 @@ impl Flow<'_> {
         username: &str,
         secret: &Secret<String>,
     ) -> Option<Error> {
-        let note = lock.note()?;
+        let note = lock.note().filter(|note| note.salt != self.salt)?;
         let now = millis(self.clock);
         let max_age = u64::try_from(self.note_max_age.as_millis()).unwrap_or(u64::MAX);
         let recent = note.at_ms <= now && now - note.at_ms <= max_age;

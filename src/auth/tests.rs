@@ -260,6 +260,8 @@ fn failure(failure: Failure, kind: Kind) -> std::result::Result<Grant, ApiError>
 }
 
 struct World {
+    /// Each world is another process: notes it wrote are its own.
+    salt: u64,
     clock: FakeClock,
     store: FakeStore,
     service: FakeService,
@@ -275,7 +277,9 @@ impl World {
             held: Rc::clone(&locker.held),
             ..store
         };
+        static PROCESSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         World {
+            salt: PROCESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             clock: FakeClock::at("2026-11-30T15:00:00Z"),
             store,
             service,
@@ -306,7 +310,7 @@ impl World {
             identity: &self.identity,
             credentials: self.credentials.as_ref(),
             note_max_age: Duration::from_secs(30),
-            salt: 99,
+            salt: self.salt,
             verbose: false,
         }
         .obtain(want)
@@ -707,6 +711,27 @@ fn waiters_share_a_recent_failed_sign_in_with_its_exit_code_and_hint() {
         1,
     );
     assert_eq!(corrected.1, [Call::SignIn]);
+}
+
+#[test]
+fn a_process_that_asks_again_after_its_own_failure_tries_again() {
+    let clock = FakeClock::at("2026-11-30T15:00:00Z");
+    let world = World::new(
+        FakeStore::holding(Some(session(&clock, "a1", "r1", 3400, 3600))),
+        FakeService::answering(vec![
+            failure(Failure::Transient, Kind::Service),
+            Ok(grant("a2", None, 3600)),
+        ]),
+    );
+    let first = world.obtain(Want::Replacing(0)).unwrap_err();
+    assert_eq!(first.kind(), Kind::Service);
+    assert!(world.locker.note.borrow().is_some(), "noted for waiters");
+    // The same process a moment later (exec --token-file's retry): its own note is no
+    // answer, so it refreshes, where another process would have shared the failure.
+    let again = world.obtain(Want::Replacing(0)).unwrap();
+    assert_eq!(again.how, How::Refreshed);
+    assert_eq!(again.access.token.expose(), "a2");
+    assert_eq!(world.calls(), [Call::Refresh, Call::Refresh]);
 }
 
 #[test]

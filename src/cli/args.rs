@@ -243,12 +243,26 @@ pub(crate) struct LogoutArgs {
 
 /// Run a command with POINTAUTH_ACCESS_TOKEN set to a fresh token
 ///
-/// Gets a token as `token` does, then runs CMD in its place (Unix exec), so CMD's exit status
-/// and signals reach the caller directly: a shell reports 128+N when CMD is killed by signal
-/// N. Exits 127 when CMD is not found and 126 when it cannot be started. If no token can be
-/// had, CMD is not run and pointauth exits with its own status.
+/// Gets a token as `token` does and runs CMD with POINTAUTH_ACCESS_TOKEN set to it and
+/// POINTAUTH_ACCESS_TOKEN_EXPIRES_AT to its expiry (RFC 3339, UTC); POINTAUTH_PASSWORD is not
+/// passed on. If no token can be had, CMD is not run and pointauth exits with its own status.
+/// Exits 127 when CMD is not found and 126 when it cannot be started.
 ///
-/// The token is not refreshed while CMD runs: ask for a --min-ttl that covers CMD's run time.
+/// Without --token-file, pointauth becomes CMD (Unix exec), so CMD's exit status and signals
+/// reach the caller directly, and the token is not refreshed while CMD runs: ask for a
+/// --min-ttl that covers CMD's run time.
+///
+/// With --token-file, for commands that outlive a token (Unix only), pointauth stays as CMD's
+/// parent and keeps the token in a private file (0600, in a 0700 directory of its own under
+/// $XDG_RUNTIME_DIR/pointauth, else pointauth's state directory) named by
+/// POINTAUTH_TOKEN_FILE and BEARER_TOKEN_FILE (the WLCG convention). The file holds the
+/// token alone, with no newline. Shortly before the token's remaining life falls below
+/// --min-ttl, the file is replaced in one step with a fresh token, for as long as CMD runs:
+/// read it afresh for each request. A refresh that fails for a passing reason is retried with
+/// a warning; when the session ends, the file is removed as its token expires and CMD keeps
+/// running. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to pointauth
+/// are passed on to CMD (the terminal's own reach CMD directly); pointauth exits with CMD's
+/// status (128+N when signal N killed it) and removes the file and its directory.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
@@ -257,11 +271,20 @@ Examples:
 
   # Expand the variable in the child's shell, not in yours
   pointauth exec -- sh -c 'curl -H \"Authorization: Bearer $POINTAUTH_ACCESS_TOKEN\" \\
-      https://api.pointservices.com/...'")]
+      https://api.pointservices.com/...'
+
+  # A job that runs for hours: read the file for each request
+  pointauth exec --token-file -- sh -c 'while sleep 60; do
+      curl -H \"Authorization: Bearer $(cat \"$POINTAUTH_TOKEN_FILE\")\" \\
+          https://api.pointservices.com/...; done'")]
 pub(crate) struct ExecArgs {
     /// Minimum time the token must stay valid: 300, 90s, 5m, 1h [default: 5m, or half the service's token lifetime if shorter]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) min_ttl: Option<Duration>,
+
+    /// Keep a fresh token in a file for as long as CMD runs (Unix), named by POINTAUTH_TOKEN_FILE
+    #[arg(long)]
+    pub(crate) token_file: bool,
 
     /// The command to run, and its arguments
     #[arg(

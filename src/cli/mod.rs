@@ -151,6 +151,7 @@ fn dispatch(
             &resolve()?,
             exec::Options {
                 min_ttl: min_ttl(args.min_ttl),
+                token_file: args.token_file,
                 command: args.command,
             },
         ),

@@ -10,6 +10,7 @@ pub(crate) mod refresh;
 pub(crate) mod status;
 pub(crate) mod token;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -41,6 +42,10 @@ pub(crate) struct Ctx {
     /// What the profile remembers, or why that cannot be read: `login` and `logout` repair
     /// it, every other command reports it.
     pub(crate) meta: Result<Option<ProfileMeta>>,
+    /// `$XDG_RUNTIME_DIR`, when set to an absolute path: where `exec --token-file` puts its
+    /// file.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) runtime_dir: Option<PathBuf>,
     pub(crate) clock: Arc<dyn Clock>,
     /// Where each global setting came from, for `doctor`.
     pub(crate) origins: Origins,
@@ -99,6 +104,17 @@ impl Ctx {
     /// Runs the session logic on the real store, lock and service.
     pub(crate) fn obtain(&self, want: Want) -> Result<Obtained> {
         let meta = self.meta()?.cloned();
+        self.with_flow(meta, |flow| flow.obtain(want))
+    }
+
+    /// `obtain` again later in a long-running command: with the profile's metadata as it is
+    /// now, not as settings read it at the start (a sign-in since may have moved the session).
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) fn obtain_now(&self, want: Want) -> Result<Obtained> {
+        let meta = match self.stores.paths() {
+            Ok(paths) => ProfileMeta::load(paths, self.profile())?,
+            Err(_) => self.meta()?.cloned(),
+        };
         self.with_flow(meta, |flow| flow.obtain(want))
     }
 

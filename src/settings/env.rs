@@ -52,6 +52,18 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Set by exec, for the command it runs, to a fresh access token.",
     },
     Variable {
+        name: "POINTAUTH_ACCESS_TOKEN_EXPIRES_AT",
+        meaning: "Set by exec beside POINTAUTH_ACCESS_TOKEN: when that token expires, in RFC \
+                  3339 and UTC (2026-12-02T13:00:00Z).",
+    },
+    Variable {
+        name: "POINTAUTH_TOKEN_FILE, BEARER_TOKEN_FILE",
+        meaning: "Set by exec --token-file, for the command it runs, to the file that always \
+                  holds a fresh access token (the token alone, no newline). BEARER_TOKEN_FILE is \
+                  the WLCG convention; BEARER_TOKEN, which WLCG readers look at first, is \
+                  removed.",
+    },
+    Variable {
         name: "HTTPS_PROXY, ALL_PROXY, NO_PROXY",
         meaning: "The proxy for requests to the service: HTTPS_PROXY or ALL_PROXY (the \
                   lower-case names work too). NO_PROXY lists the hosts reached directly.",
@@ -64,6 +76,11 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "XDG_DATA_HOME, XDG_STATE_HOME",
         meaning: "Where the files live on Linux; see FILES.",
+    },
+    Variable {
+        name: "XDG_RUNTIME_DIR",
+        meaning: "Where exec --token-file keeps its token file, when it is set and exists; else \
+                  under XDG_STATE_HOME.",
     },
     Variable {
         name: "DBUS_SESSION_BUS_ADDRESS",

@@ -154,6 +154,7 @@ pub(crate) fn resolve(flags: Flags, env: &Env) -> Result<Ctx> {
         credentials,
         password,
         meta,
+        runtime_dir: env.dir("XDG_RUNTIME_DIR"),
         clock: Arc::new(SystemClock),
         origins,
     })

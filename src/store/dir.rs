@@ -88,6 +88,47 @@ impl Dir {
         &self.path
     }
 
+    /// A new private subdirectory under an unpredictable name starting with `prefix`:
+    /// created exclusively (never one that already exists, so never one planted in advance),
+    /// opened without following a link, and checked to be the user's own with no permission
+    /// bits for group or others. Its name and handle.
+    pub(crate) fn create_private_child(&self, prefix: &str) -> StoreResult<(String, Dir)> {
+        for _ in 0..8 {
+            let name = format!("{prefix}{}", random_hex());
+            let path = self.path.join(&name);
+            match rustix::fs::mkdirat(&self.fd, name.as_str(), Mode::from_raw_mode(DIR_MODE)) {
+                Ok(()) => {}
+                Err(Errno::EXIST) => continue,
+                Err(err) => return Err(StoreError::io("create", &path, err.into())),
+            }
+            let dir = open_dir(&self.fd, Path::new(&name), &path)
+                .map_err(|err| dir_error(&path, err))
+                .and_then(Dir::checked)
+                .and_then(Dir::private);
+            return match dir {
+                Ok(dir) => Ok((name, dir)),
+                Err(err) => {
+                    let _ = rustix::fs::unlinkat(&self.fd, name.as_str(), AtFlags::REMOVEDIR);
+                    Err(err)
+                }
+            };
+        }
+        Err(StoreError::io(
+            "create a directory in",
+            &self.path,
+            ErrorKind::AlreadyExists.into(),
+        ))
+    }
+
+    /// Removes the empty subdirectory `name`; `false` when there was none.
+    pub(crate) fn remove_child(&self, name: &str) -> StoreResult<bool> {
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
+            Ok(()) => Ok(true),
+            Err(Errno::NOENT) => Ok(false),
+            Err(err) => Err(StoreError::io("remove", self.path.join(name), err.into())),
+        }
+    }
+
     /// The file `name`, at most `max` bytes; `None` if there is none.
     pub(crate) fn read(&self, name: &str, max: u64) -> StoreResult<Option<Vec<u8>>> {
         let Some((file, len)) = self.open_file(name, Open::Read)? else {
@@ -261,6 +302,23 @@ impl Dir {
             return Err(StoreError::Unsafe {
                 problem: format!("can be written by other users (mode {mode:03o})"),
                 fix: format!("run `chmod 700 {}`", self.path.display()),
+                path: self.path,
+            });
+        }
+        Ok(self)
+    }
+}
+
+impl Dir {
+    /// Refuses a directory that group or others may read or enter.
+    fn private(self) -> StoreResult<Dir> {
+        let stat = rustix::fs::fstat(&self.fd)
+            .map_err(|err| StoreError::io("check", &self.path, err.into()))?;
+        let mode = stat.st_mode & 0o7777;
+        if mode & 0o077 != 0 {
+            return Err(StoreError::Unsafe {
+                problem: format!("is accessible by other users (mode {mode:03o})"),
+                fix: format!("remove {}", self.path.display()),
                 path: self.path,
             });
         }

@@ -10,6 +10,8 @@ mod keyring;
 pub(crate) mod lock;
 pub(crate) mod meta;
 mod paths;
+#[cfg(unix)]
+pub(crate) mod token_file;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -52,6 +52,13 @@ pub const FILES: &[File] = &[
         path: "$XDG_STATE_HOME/pointauth/locks/<profile>.lock",
         meaning: "Held while a process refreshes or signs in, so that only one does at a time.",
     },
+    File {
+        path: "$XDG_RUNTIME_DIR/pointauth/exec-<random>/token",
+        meaning: "The token file of exec --token-file while its command runs: the access token \
+                  alone, mode 0600 in a 0700 directory made for it under an unpredictable name, \
+                  replaced atomically, removed with its directory when the command ends. Under \
+                  $XDG_STATE_HOME/pointauth/ where XDG_RUNTIME_DIR is not set.",
+    },
 ];
 
 /// Where the keyring and kernel stores keep a session, for the docs.

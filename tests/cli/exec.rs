@@ -80,3 +80,28 @@ fn exec_hands_the_command_the_token_but_never_the_password() {
         .success()
         .stdout(format!("unset|{DEFAULT_USERNAME}"));
 }
+
+#[test]
+fn exec_gives_the_command_the_tokens_expiry_in_utc() {
+    let env = TestEnv::new();
+    env.login();
+    let expires_at = env.session("default")["access_token_expires_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        expires_at.ends_with('Z') && expires_at.len() == 20,
+        "{expires_at}"
+    );
+    env.cmd()
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s' \"$POINTAUTH_ACCESS_TOKEN_EXPIRES_AT\"",
+        ])
+        .assert()
+        .success()
+        .stdout(expires_at);
+}
