@@ -982,20 +982,24 @@ fn a_quick_copy_never_outlives_its_token_and_a_stale_one_is_never_handed_out() {
         return;
     }
     let env = TestEnv::new();
-    env.server.set_expires_in(serde_json::json!(3));
+    // Tokens of 10 s: long enough that the copy is still there when keyctl looks, right
+    // after a login on a loaded CI machine (3 s was not: the copy had already gone).
+    env.server.set_expires_in(serde_json::json!(10));
     assert!(login(&env, kr.address(), "keyring").status.success());
-    let copy = quick_copy(&env).unwrap();
+    // The token was issued before login returned: it has expired 10 s after this.
+    let logged_in = Instant::now();
+    let copy = quick_copy(&env).expect("a quick copy right after login");
     let seconds: u32 = copy
         .timeout
         .trim_end_matches('s')
         .parse()
         .unwrap_or(u32::MAX);
     assert!(
-        seconds <= 3,
-        "kernel expiry {:?} for a 3 s token",
+        seconds <= 10,
+        "kernel expiry {:?} for a 10 s token",
         copy.timeout
     );
-    std::thread::sleep(Duration::from_millis(3500));
+    std::thread::sleep(Duration::from_millis(10_500).saturating_sub(logged_in.elapsed()));
     assert_eq!(
         quick_copy(&env),
         None,
