@@ -224,16 +224,25 @@ fn when_the_session_ends_the_file_goes_as_its_token_expires_and_the_command_runs
     );
     let reads = reads(&log);
     let first_missing = reads.iter().position(|r| r == "missing").unwrap();
-    assert!(first_missing > 0, "{reads:?}");
+    // The contract counts a token's life from the answer's arrival; the stand-in counts from
+    // before it sent the answer, and the child presents a token some time after reading it.
+    // So a read in the token's last moments may meet a 401: on a loaded machine, more than
+    // one. Those are the same token as the good reads before them, and only at the end.
+    let live = &reads[..first_missing];
+    let good = live.iter().take_while(|r| r.starts_with("200 ")).count();
+    assert!(good > 0, "{reads:?}");
+    let last_good = live[good - 1].split(' ').nth(1).unwrap();
     assert!(
-        reads[..first_missing].iter().all(|r| r.starts_with("200 ")),
-        "the token was good until the file went: {reads:?}"
+        live[good..]
+            .iter()
+            .all(|r| *r == format!("401 {last_good}")),
+        "the token was good until the file went, but for its last moments: {reads:?}"
     );
     assert!(
         reads[first_missing..].iter().all(|r| r == "missing"),
         "{reads:?}"
     );
-    assert_eq!(env.server.unauthorized_count(), 0);
+    assert_eq!(env.server.unauthorized_count(), live.len() - good);
     assert_eq!(left_in(&runtime), Vec::<String>::new());
 }
 
