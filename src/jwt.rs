@@ -128,6 +128,30 @@ dCI6OTk5OTk5OTk5OSwiZXhwIjoxLCJlbWFpbCI6InVzZXJAZXhhbXBsZS5jb20ifQ==.c2lnbmF0dXJ
         assert_eq!(identity(&token).email.as_deref(), Some("??>>??"));
     }
 
+    /// A token of exactly `len` characters: a small payload, the rest its signature (as a
+    /// long RSA signature or many claims make a token long).
+    fn token_of_len(len: usize) -> String {
+        let token = token_with_payload(r#"{"email":"big@example.com"}"#);
+        let unsigned = token.strip_suffix("c2ln").unwrap();
+        format!("{unsigned}{}", "s".repeat(len - unsigned.len()))
+    }
+
+    #[test]
+    fn tokens_up_to_16_kib_are_decoded_and_longer_ones_are_not() {
+        // Tokens with many custom claims run to kilobytes; 16 KiB is the ceiling.
+        for len in [10_000, 16 * 1024] {
+            let token = token_of_len(len);
+            assert_eq!(token.len(), len);
+            assert_eq!(
+                identity(&token).email.as_deref(),
+                Some("big@example.com"),
+                "{len}"
+            );
+        }
+        let token = token_of_len(16 * 1024 + 1);
+        assert_eq!(identity(&token), Identity::default());
+    }
+
     #[test]
     fn non_jwts_have_no_identity() {
         for token in ["", "opaque", "a.b", "a.b.c.d.e", "e30.!!!.x", "e30.WzFd.x"] {
