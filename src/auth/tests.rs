@@ -829,3 +829,24 @@ fn a_store_out_of_reach_is_replaced_by_a_sign_in_from_the_environment() {
     let err = world.obtain(FRESH).unwrap_err();
     assert!(err.message().contains("fake keychain"), "{err}");
 }
+
+#[test]
+fn a_session_ends_at_the_instant_its_refresh_token_expires() {
+    // Signed in 2026-11-30T15:00Z: the refresh token lasts until 2026-12-02T05:00Z.
+    let signed_in = FakeClock::at("2026-11-30T15:00:00Z");
+    let stored = || Some(session(&signed_in, "a1", "r1", 0, 3600));
+    let mut world = World::new(
+        FakeStore::holding(stored()),
+        FakeService::answering(vec![Ok(grant("a2", Some("r1"), 3600))]),
+    );
+    world.clock = FakeClock::at("2026-12-02T04:59:59Z");
+    assert_eq!(world.obtain(FRESH).unwrap().how, How::Refreshed);
+    assert_eq!(world.calls(), [Call::Refresh]);
+
+    let mut world = World::new(FakeStore::holding(stored()), FakeService::default());
+    world.clock = FakeClock::at("2026-12-02T05:00:00Z");
+    let err = world.obtain(FRESH).unwrap_err();
+    assert_eq!(err.kind(), Kind::Session);
+    assert!(err.message().contains("the session for alice ended"), "{err}");
+    assert_eq!(world.calls(), [], "an ended refresh token is never sent");
+}
