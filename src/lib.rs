@@ -9,6 +9,8 @@ mod auth;
 pub mod cli;
 mod commands;
 mod error;
+#[cfg(test)]
+mod freed;
 mod jwt;
 mod output;
 #[cfg(test)]

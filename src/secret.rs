@@ -39,6 +39,55 @@ impl From<String> for Secret<String> {
     }
 }
 
+impl Secret<String> {
+    /// `value` as JSON. A `String` that grows leaves its old buffer behind unzeroed, with
+    /// whatever secret it held so far; this text is written where each growth zeroes the
+    /// buffer it leaves, so no copy of it is ever freed unzeroed.
+    pub(crate) fn json(value: &impl serde::Serialize) -> Secret<String> {
+        let mut out = Wiping(Vec::new());
+        // Writing plain data to memory cannot fail; an empty text would be refused where it
+        // is read, never mistaken for a session or a request.
+        if serde_json::to_writer(&mut out, value).is_err() {
+            return Secret(String::new());
+        }
+        match String::from_utf8(std::mem::take(&mut out.0)) {
+            Ok(text) => Secret(text),
+            // serde_json writes only UTF-8; were it not, the bytes are zeroed all the same.
+            Err(err) => {
+                err.into_bytes().zeroize();
+                Secret(String::new())
+            }
+        }
+    }
+}
+
+/// A buffer that zeroes what it leaves behind whenever it grows, and when dropped.
+struct Wiping(Vec<u8>);
+
+impl std::io::Write for Wiping {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.capacity() - self.0.len() < bytes.len() {
+            let needed = self.0.len() + bytes.len();
+            let mut grown = Vec::with_capacity(needed.max(self.0.capacity() * 2).max(256));
+            grown.extend_from_slice(&self.0);
+            self.0.zeroize();
+            self.0 = grown;
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Wiping {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +98,34 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "[redacted]");
         assert_eq!(format!("{:?}", Some(&secret)), "Some([redacted])");
         assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn a_secret_is_zeroed_before_its_memory_is_freed() {
+        let freed = crate::freed::freed_holding(b"hunter2", || {
+            drop(Secret::new("hunter2".to_string()));
+        });
+        assert_eq!(freed, 0);
+    }
+
+    #[test]
+    fn json_text_leaves_no_copy_behind_as_it_grows() {
+        // Long enough to make the buffer grow several times, as a long token does.
+        let long = format!("{}hunter2", "x".repeat(5000));
+        let freed = crate::freed::freed_holding(b"hunter2", || {
+            let text = Secret::json(&[("password", long.as_str()), ("after", "y")]);
+            assert_eq!(
+                text.expose().len(),
+                r#"[["password",""],["after","y"]]"#.len() + long.len()
+            );
+            assert!(text.expose().contains(&long));
+        });
+        assert_eq!(freed, 0);
+        // The same text through serde_json's own String would leave copies.
+        let freed = crate::freed::freed_holding(b"hunter2", || {
+            let text = Secret::new(serde_json::to_string(&[("password", long.as_str())]).unwrap());
+            drop(text);
+        });
+        assert!(freed > 0, "the check sees what a growing String leaves");
     }
 }

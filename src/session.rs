@@ -188,9 +188,7 @@ impl Session {
             refresh_token_issued_at: self.refresh_issued_at,
             refresh_token_expires_at: self.refresh_expires_at,
         };
-        // Serialising plain strings and instants cannot fail; an empty text would be
-        // refused as corrupted on the next read rather than lost silently.
-        Secret::new(serde_json::to_string(&stored).unwrap_or_default())
+        Secret::json(&stored)
     }
 
     /// Parses what `to_json` wrote. The error says what is wrong, never what is there.
@@ -245,7 +243,7 @@ impl Access {
             access_token_expires_at: self.expires_at,
             access_token_lifetime: self.lifetime,
         };
-        Secret::new(serde_json::to_string(&stored).unwrap_or_default())
+        Secret::json(&stored)
     }
 
     /// Parses what `to_json` wrote.
@@ -344,6 +342,42 @@ mod tests {
 
     fn rule(issued: &str) -> String {
         refresh_expiry(at(issued)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    #[test]
+    fn storing_and_reading_a_session_frees_no_unzeroed_copy_of_a_token() {
+        use crate::freed::freed_holding;
+        let now = at("2026-11-30T15:00:00Z");
+        let make = || {
+            let grant = grant("a.SECRET-ACCESS.c", Some("SECRET-REFRESH"), 3600);
+            Session::signed_in("https://x", "u", grant, now).unwrap()
+        };
+        let stored = make().to_json();
+        let quick_copy = make().access.to_json();
+        for marker in [&b"SECRET-ACCESS"[..], b"SECRET-REFRESH"] {
+            let name = String::from_utf8_lossy(marker);
+            let freed = freed_holding(marker, || {
+                let session = make();
+                drop(session.to_json());
+                drop(session.access.to_json());
+                drop(Session::from_json(stored.expose()).unwrap());
+                drop(Access::from_json(quick_copy.expose()).unwrap());
+            });
+            assert_eq!(freed, 0, "{name}");
+            // Refused for its version or for an empty token, a session still held tokens.
+            // (The refused texts are the test's own, made and freed outside the check.)
+            let other_version = stored.expose().replace(r#""version":1"#, r#""version":9"#);
+            let empty_access = stored.expose().replace("a.SECRET-ACCESS.c", "");
+            let copy_version = quick_copy
+                .expose()
+                .replace(r#""version":1"#, r#""version":9"#);
+            let freed = freed_holding(marker, || {
+                assert!(Session::from_json(&other_version).is_err());
+                assert!(Session::from_json(&empty_access).is_err());
+                assert!(Access::from_json(&copy_version).is_err());
+            });
+            assert_eq!(freed, 0, "{name}");
+        }
     }
 
     #[test]

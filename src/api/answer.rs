@@ -155,7 +155,11 @@ pub(crate) fn parse_error_body(
         let text = text.trim();
         (is_code(text) && (known(text) || !secrets.echoed_in(text))).then(|| text.to_owned())
     };
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+    // An answer may echo the secret sent: its parsed copy is zeroed when dropped.
+    let Ok(value) = serde_json::from_slice::<Value>(body).map(Wiped) else {
+        return ErrorBody::default();
+    };
+    let Value::Object(fields) = &value.0 else {
         return ErrorBody::default();
     };
     let mut parsed = ErrorBody {
@@ -213,6 +217,37 @@ mod tests {
 
     fn none(_: &str) -> bool {
         false
+    }
+
+    #[test]
+    fn no_copy_of_a_token_is_freed_unzeroed_whatever_the_answer_holds() {
+        use crate::freed::freed_holding;
+        // The tokens, and the same secret wherever else an answer might echo it: in a
+        // nested object, in an array, in a field pointauth does not read.
+        let body = r#"{"access_token":"a.SECRET-ACCESS.c","refresh_token":"SECRET-REFRESH",
+            "expires_in":3600,"echo":"SECRET-ECHO","user":{"providerUserInfo":[{"rawId":
+            "SECRET-NESTED"}]}}"#;
+        for marker in [
+            &b"SECRET-ACCESS"[..],
+            b"SECRET-REFRESH",
+            b"SECRET-ECHO",
+            b"SECRET-NESTED",
+        ] {
+            let freed = freed_holding(marker, || {
+                let grant = grant(Expect::SignIn, body).unwrap();
+                assert_eq!(grant.access_token.expose(), "a.SECRET-ACCESS.c");
+            });
+            assert_eq!(freed, 0, "{}", String::from_utf8_lossy(marker));
+        }
+        // And on the way out with an error: the parsed answer is wiped all the same.
+        let refused = r#"{"access_token":"a.SECRET-ACCESS.c","refresh_token":"SECRET-REFRESH"}"#;
+        let freed = freed_holding(b"SECRET-REFRESH", || {
+            assert_eq!(
+                grant(Expect::SignIn, refused).unwrap_err(),
+                Problem::Missing("expires_in")
+            );
+        });
+        assert_eq!(freed, 0);
     }
 
     #[test]
@@ -359,6 +394,21 @@ mod tests {
 
         let parsed = parse_error_body(b"<html>Bad gateway</html>", "", none);
         assert!(!parsed.json);
+    }
+
+    #[test]
+    fn an_error_answer_that_echoes_the_secret_leaves_no_copy_of_it_behind() {
+        for body in [
+            r#"{"error":"invalid_grant","error_description":"bad password hunter22"}"#,
+            r#"{"error":{"code":400,"message":"INVALID_PASSWORD : hunter22 is wrong"}}"#,
+            r#"{"error":{"code":400,"message":"WRONG_hunter22"},"echo":["hunter22"]}"#,
+        ] {
+            let freed = crate::freed::freed_holding(b"hunter22", || {
+                let parsed = parse_error_body(body.as_bytes(), "hunter22", none);
+                assert!(parsed.detail.unwrap().contains("[redacted]"));
+            });
+            assert_eq!(freed, 0, "{body}");
+        }
     }
 
     #[test]

@@ -847,6 +847,9 @@ fn a_session_ends_at_the_instant_its_refresh_token_expires() {
     world.clock = FakeClock::at("2026-12-02T05:00:00Z");
     let err = world.obtain(FRESH).unwrap_err();
     assert_eq!(err.kind(), Kind::Session);
-    assert!(err.message().contains("the session for alice ended"), "{err}");
+    assert!(
+        err.message().contains("the session for alice ended"),
+        "{err}"
+    );
     assert_eq!(world.calls(), [], "an ended refresh token is never sent");
 }

@@ -115,6 +115,20 @@ fn garbage_is_a_malformed_answer() {
 }
 
 #[test]
+fn a_json_error_that_says_nothing_names_the_status_and_is_not_called_not_json() {
+    for body in [r#"{"error":{}}"#, "{}"] {
+        let output = sign_in_fails(
+            answer(500, body, &[]),
+            3,
+            5,
+            &["sign-in failed", "HTTP 500"],
+        );
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("not JSON"), "{body}: {stderr}");
+    }
+}
+
+#[test]
 fn a_502_html_page_names_the_status_and_says_not_json() {
     let html = answer(
         502,
