@@ -72,6 +72,26 @@ fn a_64_mib_answer_is_refused_fast_with_bounded_memory() {
 }
 
 #[test]
+fn an_answer_of_exactly_1_mib_is_read() {
+    // An answer padded by fields pointauth does not read: the cap is on size, not content.
+    let grant = |pad: usize| {
+        format!(
+            r#"{{"access_token":"a.big.answer","refresh_token":"AMf-vbig","expires_in":3600,"pad":"{}"}}"#,
+            "x".repeat(pad)
+        )
+    };
+    let overhead = grant(0).len();
+    let body = grant(1024 * 1024 - overhead);
+    assert_eq!(body.len(), 1024 * 1024);
+    let env = TestEnv::new();
+    login_expired(&env);
+    script(&env, Endpoint::Refresh, answer(200, &body, &[]), 1);
+    let (output, _) = run(&env, &["token"]);
+    assert_exit(&output, 0);
+    assert_eq!(stdout_of(&output), "a.big.answer\n");
+}
+
+#[test]
 fn an_answer_over_1_mib_without_a_length_is_cut_off() {
     // Close-delimited: no Content-Length, so only the read limit stops it.
     let mut raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"access_token\":\"".to_vec();
