@@ -269,7 +269,20 @@ fn keyring_store_without_a_keychain_fails_with_exit_1_and_a_hint() {
 }
 
 #[test]
-fn an_oversized_password_on_stdin_is_a_usage_error() {
+fn a_password_of_64_kib_on_stdin_is_used_and_a_longer_one_is_a_usage_error() {
+    // Exactly 64 KiB on stdin (no newline): that password signs in.
+    let env = TestEnv::new();
+    let long = "p".repeat(64 * 1024);
+    env.server.add_user("long@example.com", &long);
+    env.cmd()
+        .args(["--store", "file", "login", "--username", "long@example.com"])
+        .arg("--password-stdin")
+        .write_stdin(long.clone())
+        .assert()
+        .success();
+    let body = env.server.requests()[0].body_json().unwrap();
+    assert_eq!(body["password"], long);
+    // One byte more is refused before anything is sent.
     let env = TestEnv::new();
     env.cmd()
         .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])

@@ -117,6 +117,24 @@ fn ctrl_d_at_the_username_prompt_cancels_with_exit_2() {
 }
 
 #[test]
+fn with_stdin_redirected_the_username_is_never_asked_even_at_a_terminal() {
+    // `pointauth login <file` typed at a terminal: nobody is typing into stdin, so a missing
+    // username is an error with its hint, not a question on the terminal.
+    let env = TestEnv::new();
+    let stdin = env.home().join("password");
+    std::fs::write(&stdin, format!("{DEFAULT_PASSWORD}\n")).unwrap();
+    for args in [&["login"][..], &["login", "--password-stdin"]] {
+        let mut tty = env.on_terminal_reading(Some(&stdin), args);
+        assert_eq!(tty.wait(), Status::Exited(2), "{args:?}: {}", tty.stderr());
+        let stderr = tty.stderr();
+        assert!(stderr.contains("no username given"), "{stderr}");
+        assert!(stderr.contains("--username"), "{stderr}");
+        assert_eq!(tty.transcript(), "", "nothing shown on the terminal");
+    }
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[test]
 fn ctrl_z_at_the_password_prompt_stops_with_echo_on_and_fg_returns_to_it_with_echo_off() {
     let env = TestEnv::new();
     let mut tty = at_the_password_prompt(&env);

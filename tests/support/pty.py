@@ -1,6 +1,6 @@
 """Runs one program on a new pseudo-terminal, with no shell between them, for the tests.
 
-Usage: python3 pty.py STDOUT STDERR PROGRAM [ARGS...]
+Usage: python3 pty.py [--stdin FILE] STDOUT STDERR PROGRAM [ARGS...]
 
 This driver is to the program what a job-control shell would be, and nothing more: the
 session leader that owns the pty, and the parent that puts the program in a process group of
@@ -8,8 +8,9 @@ its own in the foreground and sees it stop (`waitpid(WUNTRACED)`). Python's `pty
 not used because it makes the program the session leader: its process group would then be
 orphaned, and Linux discards a Ctrl-Z stop sent to an orphaned group.
 
-The program's standard input and controlling terminal are the pty; its stdout and stderr go
-to the files named, so the pty shows only what the program writes to /dev/tty.
+The program's standard input (unless --stdin names a file to read it from) and controlling
+terminal are the pty; its stdout and stderr go to the files named, so the pty shows only what
+the program writes to /dev/tty.
 
 Commands come on stdin, one JSON object a line, and each gets one JSON line on stdout. Bytes
 travel as hex. Every wait is for an event and bounded by the command's timeout (seconds):
@@ -36,7 +37,7 @@ import termios
 import time
 
 
-def spawn(slave, stdout_path, stderr_path, argv):
+def spawn(slave, stdin_path, stdout_path, stderr_path, argv):
     pid = os.fork()
     if pid != 0:
         return pid
@@ -49,7 +50,7 @@ def spawn(slave, stdout_path, stderr_path, argv):
         # Python ignores some signals; an ignored signal stays ignored across exec.
         for number in (signal.SIGTTOU, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
             signal.signal(number, signal.SIG_DFL)
-        os.dup2(slave, 0)
+        os.dup2(os.open(stdin_path, os.O_RDONLY) if stdin_path else slave, 0)
         for fd, path in ((1, stdout_path), (2, stderr_path)):
             os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
         os.execv(argv[0], argv)
@@ -59,14 +60,14 @@ def spawn(slave, stdout_path, stderr_path, argv):
 
 
 class Driver:
-    def __init__(self, stdout_path, stderr_path, argv):
+    def __init__(self, stdin_path, stdout_path, stderr_path, argv):
         # A session of its own: the pty becomes its controlling terminal, and the terminal
         # the tests run from (if any) is never touched.
         os.setsid()
         self.master, self.slave = os.openpty()
         fcntl.ioctl(self.slave, termios.TIOCSCTTY, 0)
         # The slave stays open here, so its modes can be read after the program is gone.
-        self.pid = spawn(self.slave, stdout_path, stderr_path, argv)
+        self.pid = spawn(self.slave, stdin_path, stdout_path, stderr_path, argv)
         try:
             os.setpgid(self.pid, self.pid)
         except OSError:
@@ -160,8 +161,12 @@ class Driver:
 
 
 def main():
-    stdout_path, stderr_path, *argv = sys.argv[1:]
-    driver = Driver(stdout_path, stderr_path, argv)
+    args = sys.argv[1:]
+    stdin_path = None
+    if args[0] == "--stdin":
+        stdin_path, args = args[1], args[2:]
+    stdout_path, stderr_path, *argv = args
+    driver = Driver(stdin_path, stdout_path, stderr_path, argv)
     try:
         for line in sys.stdin:
             reply = driver.handle(json.loads(line))

@@ -43,14 +43,22 @@ pub struct Terminal {
 impl TestEnv {
     /// Starts `pointauth ARGS` on a new pty, with this environment.
     pub fn on_terminal(&self, args: &[&str]) -> Terminal {
+        self.on_terminal_reading(None, args)
+    }
+
+    /// As `on_terminal`, but with standard input read from `stdin` (a file), as in
+    /// `pointauth ARGS <FILE` typed at a terminal: the pty is still the controlling terminal.
+    pub fn on_terminal_reading(&self, stdin: Option<&Path>, args: &[&str]) -> Terminal {
         let output = self.home().join("pty-output");
         std::fs::create_dir_all(&output).unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pty.py");
         let mut driver = std::process::Command::new("python3");
         // -I: Python ignores PYTHON* variables and user site packages.
+        driver.arg("-I").arg(script);
+        if let Some(stdin) = stdin {
+            driver.arg("--stdin").arg(stdin);
+        }
         driver
-            .arg("-I")
-            .arg(script)
             .arg(output.join("stdout"))
             .arg(output.join("stderr"))
             .arg(bin())
