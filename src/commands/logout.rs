@@ -33,10 +33,9 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
             // What could not be removed is named below, instead of "logged out".
             _ if left.len() > problems => {}
             (true, _) => say!("Logged out of profile `{profile}`."),
-            (false, false) if left.is_empty() => {
-                say!("Profile `{profile}` was not logged in; nothing to remove.");
-            }
-            _ => {}
+            // One profile, nothing left behind (nothing else is listed before it).
+            (false, false) => say!("Profile `{profile}` was not logged in; nothing to remove."),
+            (false, true) => {}
         }
     }
     if options.all && profiles.is_empty() && left.is_empty() {
