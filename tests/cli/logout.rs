@@ -37,12 +37,26 @@ fn logout_all_removes_every_profile_and_one_profile_leaves_the_others() {
         .success();
     assert!(!env.session_path("prod").exists());
     assert!(env.session_path("staging").exists());
-    env.cmd().args(["logout", "--all"]).assert().success();
+    // One line per profile removed, and nothing else.
+    env.cmd()
+        .args(["logout", "--all"])
+        .assert()
+        .success()
+        .stderr("Logged out of profile `default`.\nLogged out of profile `staging`.\n");
     for profile in ["default", "staging"] {
         assert!(!env.session_path(profile).exists());
         assert!(!env.meta_path(profile).exists());
     }
-    env.cmd().args(["logout", "--all"]).assert().success();
+    env.cmd()
+        .args(["logout", "--all"])
+        .assert()
+        .success()
+        .stderr("No profiles; nothing to remove.\n");
+    env.cmd()
+        .args(["--profile", "prod", "logout"])
+        .assert()
+        .success()
+        .stderr("Profile `prod` was not logged in; nothing to remove.\n");
 }
 
 #[test]

@@ -402,6 +402,31 @@ fn where_the_kernel_refuses_keyring_calls_kernel_fails_clearly_and_auto_uses_the
         .assert()
         .success();
     assert!(!env.session_path("default").exists());
+
+    // logout --all: auto passes over a kernel that refuses keyring calls (nothing can be in
+    // it); --store kernel names the refusal, since that is where it was told to look.
+    env.cmd_without_keyring(test)
+        .unwrap()
+        .args(["login", "--username", DEFAULT_USERNAME, "--password-stdin"])
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .assert()
+        .success();
+    env.cmd_without_keyring(test)
+        .unwrap()
+        .args(["logout", "--all"])
+        .assert()
+        .success()
+        .stderr("Logged out of profile `default`.\n");
+    assert!(!env.session_path("default").exists());
+    let out = env
+        .cmd_without_keyring(test)
+        .unwrap()
+        .args(["--store", "kernel", "logout", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("kernel refuses keyring calls"), "{stderr}");
 }
 
 /// Empties `uid`'s persistent keyring of pointauth's keys when dropped.
