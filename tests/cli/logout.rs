@@ -74,3 +74,21 @@ fn logout_clears_a_corrupted_session() {
     assert!(!env.session_path("default").exists());
     env.login();
 }
+
+#[test]
+fn logout_all_with_the_file_store_never_asks_a_keychain() {
+    // No keychain answers here (the bus address leads nowhere): asking one would be an error
+    // with --store file, which is told to stay away from keychains.
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["--store", "file", "login", "--username", DEFAULT_USERNAME])
+        .arg("--password-stdin")
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .assert()
+        .success();
+    env.cmd()
+        .args(["--store", "file", "logout", "--all"])
+        .assert()
+        .success()
+        .stderr("Logged out of profile `default`.\n");
+}
