@@ -92,3 +92,22 @@ fn logout_all_with_the_file_store_never_asks_a_keychain() {
         .success()
         .stderr("Logged out of profile `default`.\n");
 }
+
+#[test]
+fn logout_all_with_the_keyring_store_says_when_no_keychain_can_be_searched() {
+    // Told to look in the keychain, and none answers: not "nothing to remove".
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .args(["--store", "keyring", "logout", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("could not remove pointauth's entries in the OS credential store"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pointauth logout --all"), "{stderr}");
+    assert!(!stderr.contains("nothing to remove"), "{stderr}");
+}

@@ -439,6 +439,35 @@ impl Drop for Purge {
 }
 
 #[test]
+fn a_kernel_session_logout_cannot_reach_is_named_and_kept_not_reported_gone() {
+    // Logged in to the kernel keyring; then logout runs where keyring calls are refused (a
+    // sandbox). The session is still there, so logout must say so, not "logged out".
+    let env = TestEnv::new();
+    let test = "logout of a kernel session where keyring calls are refused";
+    if !keyctl_or_skip(test) || env.cmd_without_keyring(test).is_none() {
+        return;
+    }
+    assert!(login(&env, "kernel", "default").status.success());
+    let out = env
+        .cmd_without_keyring(test)
+        .unwrap()
+        .arg("logout")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("kernel refuses keyring calls"), "{stderr}");
+    assert!(!stderr.contains("Logged out"), "{stderr}");
+    assert_eq!(
+        kernel_session(&env, "default")["username"],
+        DEFAULT_USERNAME
+    );
+    // Where the kernel answers, logout removes it.
+    env.cmd().arg("logout").assert().success();
+    assert_eq!(env.kernel_keys(users::euid()).len(), 0);
+}
+
+#[test]
 fn a_full_key_quota_is_a_clear_error_and_auto_falls_back_to_the_file() {
     if !root_or_skip("a full key quota") || !keyctl_or_skip("a full key quota") {
         return;
