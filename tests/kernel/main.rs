@@ -233,7 +233,11 @@ fn logout_removes_the_key_and_logout_all_also_finds_keys_no_metadata_names() {
 
     // A key whose metadata is gone is still pointauth's, and `logout --all` finds it.
     std::fs::remove_file(env.meta_path("spare")).unwrap();
-    env.cmd().args(["logout", "--all"]).assert().success();
+    env.cmd()
+        .args(["logout", "--all"])
+        .assert()
+        .success()
+        .stderr("Logged out of profile `default`.\nLogged out of profile `spare`.\n");
     assert_eq!(env.kernel_keys(users::euid()).len(), 0);
 }
 
