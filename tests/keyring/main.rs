@@ -649,11 +649,13 @@ fn logout_with_store_file_never_touches_the_keychain_and_names_what_is_left() {
         "the keychain entry is untouched"
     );
     assert!(!env.meta_path("default").exists(), "the files are gone");
-    // A logout that may use the keychain then finds the entry no metadata names.
+    // A logout that may use the keychain then finds the entry no metadata names, and says
+    // it removed it.
     on_bus(&env, kr.address())
         .args(["logout", "--all"])
         .assert()
-        .success();
+        .success()
+        .stderr("Logged out of profile `default`.\n");
     assert_eq!(kr.lookup(&default_entry), None);
 }
 
