@@ -370,3 +370,52 @@ fn a_service_issuing_60_second_tokens_just_works() {
         .code(2)
         .stderr(predicate::str::contains("--min-ttl 300 s is longer"));
 }
+
+#[test]
+fn a_session_file_of_exactly_1_mib_is_read_and_a_larger_one_is_refused_by_name() {
+    // Tokens of many claims make long session files; 1 MiB is the ceiling on what is read.
+    let env = TestEnv::new();
+    env.login();
+    let session = env.session("default");
+    let short = session["access_token"].as_str().unwrap().len();
+    let pad = 1024 * 1024 - session.to_string().len();
+    let long = format!(
+        "{}{}",
+        session["access_token"].as_str().unwrap(),
+        "x".repeat(pad)
+    );
+    env.edit_session("default", |session| session["access_token"] = json!(long));
+    let size = std::fs::metadata(env.session_path("default"))
+        .unwrap()
+        .len();
+    assert_eq!(size, 1024 * 1024);
+    let out = env
+        .cmd()
+        .args(["--store", "file", "token"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out).trim_end().len(), short + pad);
+
+    env.edit_session("default", |session| {
+        session["access_token"] = json!(long.clone() + "x")
+    });
+    let out = env
+        .cmd()
+        .args(["--store", "file", "token"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("is too large to be a pointauth file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pointauth logout"), "{stderr}");
+    assert_eq!(
+        std::fs::metadata(env.session_path("default"))
+            .unwrap()
+            .len(),
+        size + 1
+    );
+}
