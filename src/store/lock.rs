@@ -48,11 +48,11 @@ impl Note {
     /// The tag of `secret` under `salt`.
     pub(crate) fn tag_of(salt: u64, secret: &[u8]) -> u16 {
         use std::hash::{Hash, Hasher};
-        // SipHash with fixed keys, salted: a hash, not a MAC; only 16 bits are kept.
+        // SipHash with fixed keys, salted: a hash, not a MAC; only its low 16 bits are kept.
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         salt.hash(&mut hasher);
         secret.hash(&mut hasher);
-        (hasher.finish() & 0xffff) as u16
+        hasher.finish() as u16
     }
 }
 
