@@ -230,6 +230,34 @@ mod tests {
         ProfileLock::acquire(&paths, "p", Duration::from_millis(10)).unwrap();
     }
 
+    /// This thread's CPU time so far, in clock ticks (user + system, /proc/thread-self/stat).
+    #[cfg(target_os = "linux")]
+    fn thread_cpu_ticks() -> u64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_waiter_sleeps_between_tries_instead_of_spinning() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = paths(&home);
+        let _held = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
+        let before = thread_cpu_ticks();
+        assert!(ProfileLock::acquire(&paths, "p", Duration::from_millis(1500)).is_err());
+        let spent = thread_cpu_ticks() - before;
+        // Polling every 50 ms at most costs well under a tick; a loop that stops sleeping
+        // burns the whole 1.5 s (150 ticks), or a third of it on a loaded two-core machine.
+        assert!(spent < 15, "{spent} ticks of CPU while waiting 1.5 s");
+    }
+
     #[test]
     fn a_note_is_read_back_by_the_next_holder_and_cleared() {
         let home = tempfile::tempdir().unwrap();
@@ -261,6 +289,15 @@ mod tests {
             },
             Note {
                 status: Some(1000),
+                ..note()
+            },
+            // Codes are the service's form only: capitals first, at most 64 characters.
+            Note {
+                code: Some("invalid_password".into()),
+                ..note()
+            },
+            Note {
+                code: Some("A".repeat(65)),
                 ..note()
             },
         ];

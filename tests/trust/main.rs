@@ -378,6 +378,21 @@ fn logout_removes_the_lock_file_and_a_killed_writers_temp_files() {
     env.cmd().args(["logout", "--all"]).assert().success();
     assert!(!env.lock_path("stale").exists());
     assert!(!data.join(".stale.json.tmp-99").exists());
+    // What is left of a profile counts as something removed: its metadata alone, or only
+    // the temp file a killed metadata writer left.
+    env.login_profile("lone");
+    fs::remove_file(env.session_path("lone")).unwrap();
+    let ghost = meta_dir(&env).join(".ghost.json.tmp-abcd");
+    private_file(&ghost, b"{}");
+    for profile in ["lone", "ghost"] {
+        env.cmd()
+            .args(["--profile", profile, "logout"])
+            .assert()
+            .success()
+            .stderr(format!("Logged out of profile `{profile}`.\n"));
+    }
+    assert!(!env.meta_path("lone").exists());
+    assert!(!ghost.exists());
 }
 
 /// A session file with a second name (a hard link another process could read) is refused.
