@@ -124,7 +124,6 @@ pub(super) fn save(backend: &dyn Backend, user: &str, bytes: &[u8]) -> StoreResu
     };
     // Whatever is there now is replaced; a damaged entry is no reason to refuse.
     let old = head(backend, user, max)?;
-    let mut generation = None;
     let mut written = Vec::new();
     if bytes.len() <= max {
         backend.set(user, bytes)?;
@@ -146,12 +145,10 @@ pub(super) fn save(backend: &dyn Backend, user: &str, bytes: &[u8]) -> StoreResu
             checksum: checksum(bytes),
         };
         backend.set(user, manifest.render().as_bytes())?;
-        generation = Some(next);
     }
+    // A new split is always a new generation, so the old parts are never the new ones.
     match old {
-        Some(Head::Split(old)) if Some(old.generation) != generation => {
-            old.delete_parts(backend, user)
-        }
+        Some(Head::Split(old)) => old.delete_parts(backend, user),
         Some(Head::Damaged) => sweep_parts(backend, user, &written),
         _ => Ok(()),
     }
@@ -233,6 +230,7 @@ mod tests {
             "pointauth-parts:v1:1:99999999999:9999999999900:0",
             // A length that fits one entry is not split.
             "pointauth-parts:v1:1:1:50:0",
+            "pointauth-parts:v1:1:1:100:0",
             "pointauth-parts:v1:1:3:250",
             "pointauth-parts:v1:1:3:250:0:extra",
             "pointauth-parts:v1:x:3:250:0",
@@ -245,6 +243,12 @@ mod tests {
         }
         assert_eq!(
             Manifest::parse(b"pointauth-parts:v1:\xff", max),
+            Head::Damaged
+        );
+        // Where entries have no cap nothing is split: a manifest there is damage, whatever
+        // its numbers say.
+        assert_eq!(
+            Manifest::parse(b"pointauth-parts:v1:1:1:10:0", 0),
             Head::Damaged
         );
     }

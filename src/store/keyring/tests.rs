@@ -106,6 +106,72 @@ fn a_missing_or_altered_part_is_reported_as_corruption() {
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     backend.delete("p#1.2").unwrap();
     assert!(store.load("p").is_err());
+
+    // Altered without a change of length: the checksum tells.
+    store.save("q", &session_like(250)).unwrap();
+    let mut part = backend.get("q#1.2").unwrap().unwrap();
+    part.reverse();
+    backend.set("q#1.2", &part).unwrap();
+    let err = store.load("q").unwrap_err();
+    assert!(err.to_string().contains("do not add up"), "{err}");
+
+    // Bytes moved from one part to another: the same session, but a part larger than an
+    // entry is never read as one.
+    store.save("r", &session_like(250)).unwrap();
+    let first = backend.get("r#1.1").unwrap().unwrap();
+    let second = backend.get("r#1.2").unwrap().unwrap();
+    let moved: Vec<u8> = first.iter().chain(&second[..10]).copied().collect();
+    backend
+        .entries
+        .lock()
+        .unwrap()
+        .insert("r#1.1".into(), moved);
+    backend.set("r#1.2", &second[10..]).unwrap();
+    let err = store.load("r").unwrap_err();
+    assert!(err.to_string().contains("larger than an entry"), "{err}");
+}
+
+/// Counts the reads it is asked for.
+struct Counting {
+    inner: Arc<Capped>,
+    gets: std::sync::atomic::AtomicUsize,
+}
+
+impl Backend for Counting {
+    fn get(&self, user: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.get(user)
+    }
+    fn set(&self, user: &str, secret: &[u8]) -> StoreResult<()> {
+        self.inner.set(user, secret)
+    }
+    fn delete(&self, user: &str) -> StoreResult<bool> {
+        self.inner.delete(user)
+    }
+    fn list(&self) -> StoreResult<Vec<String>> {
+        self.inner.list()
+    }
+    fn max_len(&self) -> Option<usize> {
+        self.inner.max_len()
+    }
+    fn name(&self) -> &'static str {
+        "counting test store"
+    }
+}
+
+#[test]
+fn a_split_session_is_read_with_one_read_per_entry() {
+    // Each keychain read can cost milliseconds (or a prompt): the manifest and each part once.
+    let inner = Capped::new(100);
+    let backend = Arc::new(Counting {
+        inner: inner.clone(),
+        gets: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+    store.save("p", &session_like(250)).unwrap();
+    backend.gets.store(0, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(store.load("p").unwrap().unwrap(), session_like(250));
+    assert_eq!(backend.gets.load(std::sync::atomic::Ordering::SeqCst), 4);
 }
 
 /// Fails every `set` after the first `allowed` ones, like a keychain that stops answering.
