@@ -154,9 +154,11 @@ fn a_hung_service_is_abandoned_after_the_timeout() {
         .stderr(predicate::str::contains(
             "did not answer within the 3 s of --timeout (at most 1 s an attempt)",
         ));
-    // The budget is 3 s; 1.5 s is for starting the process and a loaded machine.
+    // Expected at most the 3 s budget, plus starting and ending the process (~0.2 s); 3 s
+    // more is over ten times that for a loaded machine. Still fails waiting for the 30 s
+    // hang, or three attempts given the whole budget each (9 s).
     assert!(
-        started.elapsed() < std::time::Duration::from_millis(4500),
+        started.elapsed() < std::time::Duration::from_secs(6),
         "{:?}",
         started.elapsed()
     );

@@ -216,6 +216,8 @@ fn a_process_killed_mid_refresh_loses_nothing_and_leaves_no_lock() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // The refresh starts well under a second after the spawn; the 10 s deadline only
+        // ends the wait if it never does, and the count assertion then fails the test.
         let started = Instant::now();
         while env.server.refresh_count() == 0 && started.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));

@@ -82,7 +82,10 @@ fn a_fresh_token_is_read_without_the_lock() {
     let env = TestEnv::new();
     env.login();
     let _held = hold_lock(&env);
-    let started = Instant::now();
+    // The lock stays held until the test ends, so exit 0 says the token was read without it:
+    // a `token` that waited for the lock would wait its whole patience (--timeout + 10 s =
+    // 40 s) and be killed by the 10 s timeout here. Expected well under a second; the kill is
+    // the only wall-clock bound, ample for a loaded machine and a quarter of that wait.
     let output = env
         .cmd()
         .arg("token")
@@ -90,11 +93,6 @@ fn a_fresh_token_is_read_without_the_lock() {
         .output()
         .unwrap();
     assert_exit(&output, 0);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "a fresh token answers at once even while another process holds the lock ({:?})",
-        started.elapsed()
-    );
     assert_eq!(
         stdout_of(&output),
         format!("{}\n", env.stored_access_token())
@@ -249,6 +247,8 @@ fn a_logout_during_a_refresh_is_not_undone() {
     env.server.set_delay(Duration::from_millis(1000));
     thread::scope(|scope| {
         let refreshing = scope.spawn(|| env.cmd().arg("token").output().unwrap());
+        // The refresh starts well under a second after the spawn; the 10 s deadline only
+        // ends the wait if it never does, and the count assertion then fails the test.
         let started = Instant::now();
         while env.server.refresh_count() == 0 && started.elapsed() < Duration::from_secs(10) {
             thread::sleep(Duration::from_millis(10));
