@@ -33,12 +33,6 @@ impl<T: Zeroize> fmt::Debug for Secret<T> {
     }
 }
 
-impl From<String> for Secret<String> {
-    fn from(value: String) -> Self {
-        Secret(value)
-    }
-}
-
 impl Secret<String> {
     /// `value` as JSON. A `String` that grows leaves its old buffer behind unzeroed, with
     /// whatever secret it held so far; this text is written where each growth zeroes the
