@@ -42,6 +42,7 @@ impl Secret<String> {
         // Writing plain data to memory cannot fail; an empty text would be refused where it
         // is read, never mistaken for a session or a request.
         if serde_json::to_writer(&mut out, value).is_err() {
+            out.0.zeroize();
             return Secret(String::new());
         }
         match String::from_utf8(std::mem::take(&mut out.0)) {
@@ -55,7 +56,8 @@ impl Secret<String> {
     }
 }
 
-/// A buffer that zeroes what it leaves behind whenever it grows, and when dropped.
+/// A buffer that zeroes what it leaves behind whenever it grows. Its text is taken whole
+/// (or zeroed, should serialising fail), so it never drops anything of its own.
 struct Wiping(Vec<u8>);
 
 impl std::io::Write for Wiping {
@@ -73,12 +75,6 @@ impl std::io::Write for Wiping {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-impl Drop for Wiping {
-    fn drop(&mut self) {
-        self.0.zeroize();
     }
 }
 
