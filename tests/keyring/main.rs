@@ -1113,18 +1113,7 @@ fn a_keychain_entry_of_pointauth_0_1_is_still_read_and_moves_to_its_namespaced_n
     assert!(kr.lookup(&legacy).is_some(), "no metadata here names it");
     // Nor is it when this HOME's profile was logged in to since: its metadata is current and
     // names the namespaced entry, and the old name may be another HOME's.
-    on_bus(&env, kr.address())
-        .args([
-            "--store",
-            "keyring",
-            "login",
-            "--username",
-            DEFAULT_USERNAME,
-        ])
-        .arg("--password-stdin")
-        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
-        .assert()
-        .success();
+    assert!(login(&env, kr.address(), "keyring").status.success());
     assert!(kr.lookup(&entry(&user)).is_some());
     on_bus(&env, kr.address()).arg("logout").assert().success();
     assert_eq!(kr.lookup(&entry(&user)), None);

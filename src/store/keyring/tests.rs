@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::*;
-/// An in-memory store that refuses secrets over `cap` bytes, as Windows does at 2560.
+/// An in-memory store that refuses secrets over `cap` bytes, as Windows does at 2560, and
+/// counts the reads it is asked for.
 struct Capped {
     cap: usize,
     entries: Mutex<BTreeMap<String, Vec<u8>>>,
+    gets: std::sync::atomic::AtomicUsize,
 }
 
 impl Capped {
@@ -15,6 +17,7 @@ impl Capped {
         Arc::new(Capped {
             cap,
             entries: Mutex::new(BTreeMap::new()),
+            gets: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -25,6 +28,7 @@ impl Capped {
 
 impl Backend for Capped {
     fn get(&self, user: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(self.entries.lock().unwrap().get(user).cloned())
     }
     fn set(&self, user: &str, secret: &[u8]) -> StoreResult<()> {
@@ -131,42 +135,10 @@ fn a_missing_or_altered_part_is_reported_as_corruption() {
     assert!(err.to_string().contains("larger than an entry"), "{err}");
 }
 
-/// Counts the reads it is asked for.
-struct Counting {
-    inner: Arc<Capped>,
-    gets: std::sync::atomic::AtomicUsize,
-}
-
-impl Backend for Counting {
-    fn get(&self, user: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.get(user)
-    }
-    fn set(&self, user: &str, secret: &[u8]) -> StoreResult<()> {
-        self.inner.set(user, secret)
-    }
-    fn delete(&self, user: &str) -> StoreResult<bool> {
-        self.inner.delete(user)
-    }
-    fn list(&self) -> StoreResult<Vec<String>> {
-        self.inner.list()
-    }
-    fn max_len(&self) -> Option<usize> {
-        self.inner.max_len()
-    }
-    fn name(&self) -> &'static str {
-        "counting test store"
-    }
-}
-
 #[test]
 fn a_split_session_is_read_with_one_read_per_entry() {
     // Each keychain read can cost milliseconds (or a prompt): the manifest and each part once.
-    let inner = Capped::new(100);
-    let backend = Arc::new(Counting {
-        inner: inner.clone(),
-        gets: std::sync::atomic::AtomicUsize::new(0),
-    });
+    let backend = Capped::new(100);
     let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
     store.save("p", &session_like(250)).unwrap();
     backend.gets.store(0, std::sync::atomic::Ordering::SeqCst);
