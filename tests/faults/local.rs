@@ -3,6 +3,7 @@
 //! early.
 
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -201,6 +202,20 @@ fn kill(pid: u32, signal: i32) {
     assert_eq!(rc, 0, "kill {pid}");
 }
 
+/// A child that dies of SIGINT as a user's Ctrl-C would kill it. A shell that starts the
+/// tests in the background without job control (cargo-mutants under `nohup`, a CI step
+/// ending in `&`) hands them SIGINT ignored, and every child inherits that.
+#[allow(unsafe_code)] // a libc call std does not wrap
+fn with_default_sigint(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    // SAFETY: signal(2) is async-signal-safe, so it may run between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        })
+    }
+}
+
 #[test]
 fn a_process_killed_mid_refresh_loses_nothing_and_leaves_no_lock() {
     for signal in [libc::SIGKILL, libc::SIGINT, libc::SIGTERM] {
@@ -211,7 +226,7 @@ fn a_process_killed_mid_refresh_loses_nothing_and_leaves_no_lock() {
             .script(Endpoint::Refresh, Fault::Hang(Duration::from_secs(20)));
         let mut cmd = env.cmd();
         cmd.arg("token");
-        let mut child = std_cmd(&cmd)
+        let mut child = with_default_sigint(&mut std_cmd(&cmd))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
