@@ -465,3 +465,65 @@ fn a_keychain_that_hung_once_is_not_waited_on_again_by_the_same_process() {
     // act is to count.
     assert_eq!(backend.calls(), 1, "the keychain was asked again");
 }
+
+/// A keychain that answers every call with the error its function makes.
+struct Refusing(fn() -> StoreError);
+impl Backend for Refusing {
+    fn get(&self, _: &str) -> StoreResult<Option<Vec<u8>>> {
+        Err((self.0)())
+    }
+    fn set(&self, _: &str, _: &[u8]) -> StoreResult<()> {
+        Err((self.0)())
+    }
+    fn delete(&self, _: &str) -> StoreResult<bool> {
+        Err((self.0)())
+    }
+    fn list(&self) -> StoreResult<Vec<String>> {
+        Err((self.0)())
+    }
+    fn max_len(&self) -> Option<usize> {
+        None
+    }
+    fn name(&self) -> &'static str {
+        "refusing test store"
+    }
+}
+
+#[test]
+fn a_keychain_that_refused_once_is_not_asked_again_by_the_same_process() {
+    // Each of these means "not usable here": asking again would only repeat an unlock
+    // prompt or a D-Bus round trip per profile (`logout --all`, `status --all`).
+    let refusals: [fn() -> StoreError; 3] = [
+        || StoreError::Unavailable {
+            store: "refusing test store",
+            reason: "no D-Bus session".to_owned(),
+        },
+        || StoreError::Locked {
+            store: "refusing test store",
+            reason: "the collection is locked".to_owned(),
+        },
+        || StoreError::Full {
+            store: "refusing test store",
+            reason: "no room".to_owned(),
+        },
+    ];
+    for refusal in refusals {
+        let backend = Counted::new(Refusing(refusal));
+        let store = KeyringStore::with_backend(backend.clone(), Duration::from_secs(5));
+        let first = store.load("p").unwrap_err();
+        assert_eq!(backend.calls(), 1);
+        let later = [
+            store.save("p", &session_like(5)).unwrap_err(),
+            store.delete("p").unwrap_err(),
+            store.profiles().unwrap_err(),
+        ];
+        for err in later {
+            assert_eq!(
+                err.to_string(),
+                first.to_string(),
+                "the first answer, again"
+            );
+        }
+        assert_eq!(backend.calls(), 1, "the keychain was asked again: {first}");
+    }
+}
