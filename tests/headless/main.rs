@@ -156,10 +156,15 @@ fn without_env_credentials_the_read_only_home_is_named_with_the_way_out() {
         &format!("{DEFAULT_PASSWORD}\n"),
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
-    assert!(
-        stderr_of(&output).contains("hint:"),
-        "{}",
-        stderr_of(&output)
+    // What failed, why (the system's words), and what to check.
+    let state = env.home().join(".local/state");
+    assert_eq!(
+        stderr_of(&output),
+        format!(
+            "pointauth: cannot create {}\n  caused by: Permission denied (os error 13)\n  \
+             hint: check the directory's permissions and free space\n",
+            state.display()
+        )
     );
     let output = as_uid(&env, OTHER, &["token"], &vars, "");
     assert_eq!(
