@@ -81,8 +81,10 @@ pub(crate) enum StoreChoice {
     File,
 }
 
-/// Why a store could not do what was asked. Callers decide on the variant: `auto` falls
-/// back on the first four, `login` replaces a `Corrupt` entry, `logout` removes it.
+/// Why a store could not do what was asked. Callers decide on the variant: the first four
+/// mean "not usable here" (the only errors the keychain and the kernel keyring answer a
+/// save or a probe with, so `auto` tries the next store), `login` replaces a `Corrupt`
+/// entry, `logout` removes it.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
     /// Not reachable or not usable here: no D-Bus session, no Secret Service, no platform
@@ -374,16 +376,14 @@ impl Stores {
             StoreChoice::File => StoreKind::File,
             StoreChoice::Keyring => StoreKind::Keyring,
             StoreChoice::Kernel => StoreKind::Kernel,
+            // The keychain and the kernel keyring fail only as "not usable here"
+            // (`is_unusable`): whatever they answer, the next store is tried.
             StoreChoice::Auto => {
-                let keychain = match self.open(StoreKind::Keyring).save(profile, value) {
-                    Ok(()) => return Ok((StoreKind::Keyring, None)),
-                    Err(err) if err.is_unusable() => err,
-                    Err(err) => return Err(err),
+                let Err(keychain) = self.open(StoreKind::Keyring).save(profile, value) else {
+                    return Ok((StoreKind::Keyring, None));
                 };
-                let kernel = match self.open(StoreKind::Kernel).save(profile, value) {
-                    Ok(()) => return Ok((StoreKind::Kernel, None)),
-                    Err(err) if err.is_unusable() => err,
-                    Err(err) => return Err(err),
+                let Err(kernel) = self.open(StoreKind::Kernel).save(profile, value) else {
+                    return Ok((StoreKind::Kernel, None));
                 };
                 self.open(StoreKind::File).save(profile, value)?;
                 let kernel = cfg!(target_os = "linux").then_some(kernel);
@@ -401,13 +401,10 @@ impl Stores {
             StoreChoice::Keyring => probe(StoreKind::Keyring),
             StoreChoice::Kernel => probe(StoreKind::Kernel),
             StoreChoice::File => probe(StoreKind::File),
-            StoreChoice::Auto => match probe(StoreKind::Keyring) {
-                Err(err) if err.is_unusable() => match probe(StoreKind::Kernel) {
-                    Err(err) if err.is_unusable() => probe(StoreKind::File),
-                    kernel => kernel,
-                },
-                keyring => keyring,
-            },
+            // As in `save_new`: a failing keychain or kernel keyring is one not usable here.
+            StoreChoice::Auto => probe(StoreKind::Keyring)
+                .or_else(|_| probe(StoreKind::Kernel))
+                .or_else(|_| probe(StoreKind::File)),
         }
     }
 }
