@@ -27,8 +27,12 @@ use support::kernel::{self, keyctl_or_skip};
 use support::users::{self, as_uid, chown_tree, root_or_skip};
 use support::*;
 
-/// A uid for the quota test alone: its keyring quota must not be shared with another test.
-const QUOTA_UID: u32 = 12346;
+/// A uid for the quota test alone: its keyring quota must not be shared with another test,
+/// nor with the same test in a second checkout running at once (a mutation run beside a
+/// developer's): the kernel counts the quota per uid, machine-wide.
+fn quota_uid() -> u32 {
+    200_000 + std::process::id() % 100_000
+}
 
 fn login(env: &TestEnv, store: &str, profile: &str) -> Output {
     env.cmd()
@@ -478,14 +482,15 @@ fn a_full_key_quota_is_a_clear_error_and_auto_falls_back_to_the_file() {
     if !root_or_skip("a full key quota") || !keyctl_or_skip("a full key quota") {
         return;
     }
+    let uid = quota_uid();
     let env = TestEnv::new();
-    chown_tree(env.home(), QUOTA_UID);
-    let _purge = Purge(QUOTA_UID);
-    kernel::purge(QUOTA_UID, "pointauth:");
+    chown_tree(env.home(), uid);
+    let _purge = Purge(uid);
+    kernel::purge(uid, "pointauth:");
     let login_as = |store: &str, profile: &str| {
         as_uid(
             &env,
-            QUOTA_UID,
+            uid,
             &[
                 "--store",
                 store,
@@ -533,7 +538,7 @@ fn a_full_key_quota_is_a_clear_error_and_auto_falls_back_to_the_file() {
     for profile in 0..stored {
         let out = as_uid(
             &env,
-            QUOTA_UID,
+            uid,
             &["--profile", &format!("p{profile}"), "token"],
             &[],
             "",
