@@ -1122,3 +1122,54 @@ fn a_keychain_entry_of_pointauth_0_1_is_still_read_and_moves_to_its_namespaced_n
         "another HOME's 0.1 entry stays"
     );
 }
+
+/// `auto` with no store but the file: the one warning says what each better store answered.
+fn fallback_warning(env: &TestEnv, address: &str, test: &str) -> Option<String> {
+    let mut cmd = env.cmd_without_keyring(test)?;
+    let out = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", address)
+        .args(login_args("auto"))
+        .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(env.session_path("default").exists());
+    let stderr = stderr_of(&out);
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    Some(warnings[0].to_owned())
+}
+
+#[test]
+fn the_file_fallback_says_whether_the_keychain_was_missing_silent_or_locked() {
+    let test = "the fallback's reason";
+    let env = TestEnv::new();
+    let Some(warning) = fallback_warning(&env, "unix:path=/nonexistent/bus", test) else {
+        return;
+    };
+    assert!(
+        warning
+            .contains("no OS credential store is running here and the kernel keyring is blocked"),
+        "{warning}"
+    );
+
+    let bus = SilentBus::start();
+    let env = TestEnv::new();
+    let warning = fallback_warning(&env, &bus.address(), test).unwrap();
+    assert!(
+        warning
+            .contains("the OS credential store did not answer and the kernel keyring is blocked"),
+        "{warning}"
+    );
+
+    let Some(kr) = PrivateKeyring::unlocked() else {
+        return;
+    };
+    kr.lock_login_collection();
+    let env = TestEnv::new();
+    let warning = fallback_warning(&env, kr.address(), test).unwrap();
+    assert!(
+        warning.contains("the OS credential store is locked and the kernel keyring is blocked"),
+        "{warning}"
+    );
+}
