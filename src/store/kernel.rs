@@ -60,6 +60,11 @@ fn refused(err: KeyError) -> StoreError {
         KeyError::Unknown(errno) if errno == rustix::io::Errno::NOSYS.raw_os_error() => {
             "this kernel has no keyring calls".to_owned()
         }
+        // The system's words for an error the keyutils crate has no name for.
+        KeyError::Unknown(errno) => format!(
+            "the kernel answered: {}",
+            std::io::Error::from_raw_os_error(errno)
+        ),
         KeyError::AccessDenied => "the kernel denied access to the user's keyring".to_owned(),
         KeyError::OutOfMemory => "the kernel is out of memory for keys".to_owned(),
         other => format!("the kernel answered {other:?}"),

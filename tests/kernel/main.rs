@@ -344,6 +344,40 @@ fn a_session_the_kernel_no_longer_holds_is_reported_as_ended_at_reboot() {
 }
 
 #[test]
+fn a_kernel_without_keyring_calls_or_with_an_odd_error_is_named_as_such() {
+    let test = "a kernel without keyring calls";
+    for (errno, reason) in [
+        ("ENOSYS", "this kernel has no keyring calls"),
+        // An error without a name in the keyutils crate: in the system's words.
+        (
+            "EIO",
+            "the kernel answered: Input/output error (os error 5)",
+        ),
+    ] {
+        let env = TestEnv::new();
+        let Some(mut cmd) = env.cmd_with_keyring_calls_failing(errno, test) else {
+            return;
+        };
+        let out = cmd
+            .args(["--store", "kernel", "login", "--username", DEFAULT_USERNAME])
+            .arg("--password-stdin")
+            .write_stdin(format!("{DEFAULT_PASSWORD}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.starts_with(&format!(
+                "pointauth: the kernel keyring is not available: {reason}\n"
+            )),
+            "{errno}: {stderr}"
+        );
+        assert!(stderr.contains("--store file"), "{stderr}");
+        assert_eq!(env.server.request_count(), 0);
+    }
+}
+
+#[test]
 fn where_the_kernel_refuses_keyring_calls_kernel_fails_clearly_and_auto_uses_the_file() {
     let env = TestEnv::new();
     let test = "a kernel that refuses keyring calls";

@@ -72,9 +72,15 @@ impl TestEnv {
     /// `pointauth` as `cmd()` gives it, run where the kernel refuses keyring calls (as in a
     /// container under Docker's default seccomp profile); `None` (SKIPPED) without the tools.
     pub fn cmd_without_keyring(&self, test: &str) -> Option<Command> {
+        self.cmd_with_keyring_calls_failing("EPERM", test)
+    }
+
+    /// As `cmd_without_keyring`, the calls failing with `errno` (a name: `ENOSYS` is what a
+    /// kernel built without keys answers).
+    pub fn cmd_with_keyring_calls_failing(&self, errno: &str, test: &str) -> Option<Command> {
         let [python, script] = kernel::no_keyring_or_skip(test)?;
         let mut cmd = Command::new(python);
-        cmd.arg(script).arg(bin());
+        cmd.arg(script).args(["--errno", errno]).arg(bin());
         Some(self.isolated(cmd))
     }
 
