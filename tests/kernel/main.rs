@@ -344,6 +344,35 @@ fn a_session_the_kernel_no_longer_holds_is_reported_as_ended_at_reboot() {
 }
 
 #[test]
+fn a_session_as_large_as_a_kernel_key_can_be_is_read_whole() {
+    if !keyctl_or_skip("the largest kernel key") {
+        return;
+    }
+    let env = TestEnv::new();
+    assert!(login(&env, "kernel", "default").status.success());
+    // The kernel's ceiling for a `user` key: 32767 bytes, here a session with a long token
+    // (tokens of many claims), put there by keyctl.
+    let mut session = kernel_session(&env, "default");
+    let token = session["access_token"].as_str().unwrap().to_owned();
+    let pad = 32_767 - session.to_string().len();
+    let long = format!("{token}{}", "x".repeat(pad));
+    session["access_token"] = long.clone().into();
+    assert_eq!(session.to_string().len(), 32_767);
+    kernel::plant(
+        users::euid(),
+        &env.kernel_key("default"),
+        &session.to_string(),
+    );
+    let out = env
+        .cmd()
+        .args(["--store", "kernel", "token"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("{long}\n"));
+}
+
+#[test]
 fn a_kernel_without_keyring_calls_or_with_an_odd_error_is_named_as_such() {
     let test = "a kernel without keyring calls";
     for (errno, reason) in [
