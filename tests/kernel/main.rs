@@ -373,6 +373,28 @@ fn a_session_as_large_as_a_kernel_key_can_be_is_read_whole() {
 }
 
 #[test]
+fn a_session_larger_than_a_kernel_key_can_be_is_refused_by_name() {
+    if !keyctl_or_skip("a session too large for a kernel key") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.server.script(
+        Endpoint::SignIn,
+        Fault::Patch(serde_json::json!({ "refresh_token": "r".repeat(40_000) })),
+    );
+    let out = login(&env, "kernel", "default");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.starts_with(
+            "pointauth: the kernel keyring is full: a key holds at most 32767 bytes\n"
+        ),
+        "{stderr}"
+    );
+    assert!(env.kernel_keys(users::euid()).is_empty());
+}
+
+#[test]
 fn a_kernel_without_keyring_calls_or_with_an_odd_error_is_named_as_such() {
     let test = "a kernel without keyring calls";
     for (errno, reason) in [
