@@ -180,6 +180,9 @@ fn backspace_and_ctrl_u_edit_the_password_before_it_is_sent() {
     let body = env.server.requests()[0].body_json().unwrap();
     assert_eq!(body["password"], password);
     assert_never_shown(&mut tty, "garbage pässwör");
+    // Nothing is rubbed out on a hidden line either: the screen says nothing of its length.
+    let shown = tty.transcript();
+    assert!(!shown.contains('\x08'), "{shown:?}");
 }
 
 #[test]
@@ -187,12 +190,18 @@ fn backspace_edits_the_username_on_the_screen_and_in_what_is_sent() {
     let env = TestEnv::new();
     let mut tty = env.on_terminal(&["--store", "file", "login"]);
     tty.expect("Username: ");
-    tty.send(format!("{DEFAULT_USERNAME}x\x7f\r").as_bytes());
+    // A Backspace with nothing typed yet leaves the prompt alone.
+    tty.send(format!("\x7f{DEFAULT_USERNAME}x\x7f\r").as_bytes());
     // Rubbed out on the screen: back, blank, back.
     tty.expect(&format!("{DEFAULT_USERNAME}x\x08 \x08\r\n"));
     tty.expect(&password_prompt(DEFAULT_USERNAME));
     tty.send(format!("{DEFAULT_PASSWORD}\r").as_bytes());
     assert_eq!(tty.wait(), Status::Exited(0), "stderr: {}", tty.stderr());
+    let shown = tty.transcript();
+    assert!(
+        shown.contains(&format!("Username: {DEFAULT_USERNAME}x\x08 \x08\r\n")),
+        "{shown:?}"
+    );
     let body = env.server.requests()[0].body_json().unwrap();
     assert_eq!(body["username"], DEFAULT_USERNAME);
 }
