@@ -190,8 +190,8 @@ fn backspace_edits_the_username_on_the_screen_and_in_what_is_sent() {
     let env = TestEnv::new();
     let mut tty = env.on_terminal(&["--store", "file", "login"]);
     tty.expect("Username: ");
-    // A Backspace with nothing typed yet leaves the prompt alone.
-    tty.send(format!("\x7f{DEFAULT_USERNAME}x\x7f\r").as_bytes());
+    // A Backspace with nothing typed yet leaves the prompt alone; Ctrl-U rubs out the line.
+    tty.send(format!("\x7fjunk\x15{DEFAULT_USERNAME}x\x7f\r").as_bytes());
     // Rubbed out on the screen: back, blank, back.
     tty.expect(&format!("{DEFAULT_USERNAME}x\x08 \x08\r\n"));
     tty.expect(&password_prompt(DEFAULT_USERNAME));
@@ -199,7 +199,10 @@ fn backspace_edits_the_username_on_the_screen_and_in_what_is_sent() {
     assert_eq!(tty.wait(), Status::Exited(0), "stderr: {}", tty.stderr());
     let shown = tty.transcript();
     assert!(
-        shown.contains(&format!("Username: {DEFAULT_USERNAME}x\x08 \x08\r\n")),
+        shown.contains(&format!(
+            "Username: junk{}{DEFAULT_USERNAME}x\x08 \x08\r\n",
+            "\x08 \x08".repeat(4)
+        )),
         "{shown:?}"
     );
     let body = env.server.requests()[0].body_json().unwrap();
