@@ -114,16 +114,20 @@ impl Tty {
         self.prompt_mode()
     }
 
-    /// The next byte typed; a hang-up (end of file) cancels the prompt.
+    /// The next byte typed. A terminal that is gone cancels the prompt: one hung up reads
+    /// as the end of file, one whose other end closed (a terminal emulator that died)
+    /// answers EIO.
     fn read_byte(&self) -> Result<u8, PromptError> {
         let mut byte = [0];
-        loop {
-            match (&self.file).read(&mut byte) {
-                Ok(0) => return Err(PromptError::Cancelled),
-                Ok(_) => return Ok(byte[0]),
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err.into()),
+        match (&self.file).read_exact(&mut byte) {
+            Ok(()) => Ok(byte[0]),
+            Err(err)
+                if err.kind() == io::ErrorKind::UnexpectedEof
+                    || err.raw_os_error() == Some(rustix::io::Errno::IO.raw_os_error()) =>
+            {
+                Err(PromptError::Cancelled)
             }
+            Err(err) => Err(err.into()),
         }
     }
 

@@ -168,6 +168,42 @@ fn ctrl_z_at_the_password_prompt_stops_with_echo_on_and_fg_returns_to_it_with_ec
 }
 
 #[test]
+fn a_terminal_that_goes_away_at_the_password_prompt_ends_the_login_and_sends_nothing() {
+    let env = TestEnv::new();
+    env.login();
+    let before = env.session_bytes("default");
+    let login = ["--store", "file", "login", "--username", DEFAULT_USERNAME];
+    let at_prompt = |tty: &mut Terminal| tty.expect(&password_prompt(DEFAULT_USERNAME));
+    let cancelled = |tty: &mut Terminal| {
+        assert_eq!(tty.wait(), Status::Exited(2), "stderr: {}", tty.stderr());
+        assert!(
+            tty.stderr().starts_with("pointauth: login cancelled\n"),
+            "{}",
+            tty.stderr()
+        );
+    };
+    // A terminal emulator that dies: reads answer EIO.
+    let mut tty = env.on_terminal(&login);
+    at_prompt(&mut tty);
+    tty.close();
+    cancelled(&mut tty);
+    // A terminal hung up, as at the end of a login session: reads see the end of file.
+    // (The SIGHUP that a shell then sends its jobs is the shell's; the driver sends none.)
+    if users::root_or_skip("a terminal hung up (vhangup)") {
+        let mut tty = env.on_terminal(&login);
+        at_prompt(&mut tty);
+        tty.hang_up();
+        cancelled(&mut tty);
+    }
+    assert_eq!(
+        env.server.sign_in_count(),
+        1,
+        "only the first login signed in"
+    );
+    assert_eq!(env.session_bytes("default"), before);
+}
+
+#[test]
 fn backspace_and_ctrl_u_edit_the_password_before_it_is_sent() {
     let env = TestEnv::new();
     let (username, password) = ("bob@example.com", "pässwörd");

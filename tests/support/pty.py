@@ -21,12 +21,18 @@ travel as hex. Every wait is for an event and bounded by the command's timeout (
       -> {"ok": true, "exited": N} | {"ok": true, "signaled": N} | {"ok": true, "stopped": N}
          or, on timeout, {"ok": false}
   {"op": "resume"}                             SIGCONT to its process group, as `fg` does
+  {"op": "hangup"}                             hangs the terminal up (vhangup(2), root
+      only), as the end of a login session does: reads on it see the end of file
+                                                                       -> {"ok": true}
+  {"op": "close"}                              closes the pty (master and slave), as a
+      terminal emulator that dies does; modes and transcript end here  -> {"ok": true}
   {"op": "modes"}                              the pty's local modes now
       -> {"ok": true, "echo": B, "icanon": B, "isig": B}
   {"op": "transcript"}                         -> {"ok": true, "shown": HEX}, all it showed
 At the end of the commands, a program still running is killed.
 """
 
+import ctypes
 import fcntl
 import json
 import os
@@ -78,6 +84,9 @@ class Driver:
 
     def read_pty(self, timeout):
         """Adds what the pty shows within `timeout` seconds to the transcript."""
+        if self.master is None:  # hung up: nothing more to show
+            time.sleep(max(timeout, 0))
+            return
         ready, _, _ = select.select([self.master], [], [], max(timeout, 0))
         if ready:
             try:
@@ -126,7 +135,7 @@ class Driver:
         }
 
     def transcript(self):
-        while select.select([self.master], [], [], 0)[0]:
+        while self.master is not None and select.select([self.master], [], [], 0)[0]:
             before = len(self.shown)
             self.read_pty(0)
             if len(self.shown) == before:
@@ -144,6 +153,19 @@ class Driver:
             return self.wait(command["timeout"])
         if op == "resume":
             os.killpg(self.pid, signal.SIGCONT)
+            return {"ok": True}
+        if op == "hangup":
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the driver is on it too
+            if ctypes.CDLL(None, use_errno=True).vhangup() != 0:
+                return {"ok": False, "error": os.strerror(ctypes.get_errno())}
+            return {"ok": True}
+        if op == "close":
+            # The driver's own slave descriptor goes too: the pty is gone, not only its
+            # master. The driver, the session leader, gets a SIGHUP for it.
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            os.close(self.master)
+            os.close(self.slave)
+            self.master = self.slave = None
             return {"ok": True}
         if op == "modes":
             return self.modes()

@@ -129,6 +129,19 @@ impl Terminal {
         }
     }
 
+    /// Hangs the terminal up (needs root), as the end of a login session does: its reads
+    /// see the end of file.
+    pub fn hang_up(&mut self) {
+        let reply = self.ask(json!({"op": "hangup"}));
+        assert_eq!(reply["ok"], true, "vhangup: {reply}");
+    }
+
+    /// Closes the pty, as a terminal emulator that dies does; only `wait` and the output
+    /// files are left to ask.
+    pub fn close(&mut self) {
+        self.ask(json!({"op": "close"}));
+    }
+
     /// Continues pointauth's process group, as a shell's `fg` does.
     pub fn resume(&mut self) {
         self.ask(json!({"op": "resume"}));
