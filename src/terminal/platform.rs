@@ -303,6 +303,12 @@ mod tests {
             ..STANDARD
         };
         assert_eq!(moved.key(0x18), Key::Interrupt);
+        // `stty erase ^W`: that key erases too, besides the two Backspaces.
+        let erase = Keys {
+            erase: 0x17,
+            ..STANDARD
+        };
+        assert_eq!(typed(&erase, b"ab\x17c\x7fd"), b"ad");
         assert_eq!(moved.key(0x03), Key::Other);
         assert_eq!(moved.key(0x1a), Key::Other);
         assert_eq!(moved.key(0), Key::Other);
