@@ -7,6 +7,8 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use serde_json::json;
+
 use crate::support::*;
 use crate::*;
 
@@ -357,4 +359,35 @@ fn every_burst_of_parallel_ci_jobs_signs_in_exactly_once() {
             );
         }
     }
+}
+
+/// A failure is shared with the jobs queued behind it, and forgotten at the next success:
+/// once a login has worked, a later job signs in for itself.
+#[test]
+fn a_success_forgets_the_sign_in_failure_before_it() {
+    let env = TestEnv::new();
+    let ci = |env: &TestEnv| {
+        let mut cmd = env.cmd();
+        cmd.arg("token")
+            .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+            .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD);
+        cmd.output().unwrap()
+    };
+    // A rejected sign-in, which the next job shares without asking again...
+    script(&env, Endpoint::SignIn, status(400, "INVALID_PASSWORD"), 1);
+    assert_exit(&ci(&env), 4);
+    assert_exit(&ci(&env), 4);
+    assert_eq!(env.server.sign_in_count(), 1);
+    // ...until a login with the same credentials works.
+    let (output, _) = run_login(&env, &[]);
+    assert_exit(&output, 0);
+    assert_eq!(env.server.sign_in_count(), 2);
+    // Its session ends; the next job signs in itself instead of repeating the old failure.
+    env.edit_session("default", |session| {
+        session["access_token_expires_at"] = json!(from_now(-7200));
+        session["refresh_token_expires_at"] = json!(from_now(-60));
+    });
+    let output = ci(&env);
+    assert_exit(&output, 0);
+    assert_eq!(env.server.sign_in_count(), 3);
 }
