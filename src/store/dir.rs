@@ -51,9 +51,11 @@ impl Dir {
     pub(crate) fn open(path: &Path, missing: Missing) -> StoreResult<Option<Dir>> {
         match open_dir(rustix::fs::CWD, path, path) {
             Ok(dir) => return dir.checked().map(Some),
-            Err(err) if err == Errno::NOENT && missing == Missing::Absent => return Ok(None),
-            Err(err) if err == Errno::NOENT => {}
+            Err(Errno::NOENT) => {}
             Err(err) => return Err(dir_error(path, err)),
+        }
+        if missing == Missing::Absent {
+            return Ok(None);
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|err| StoreError::io("create", parent, err))?;
@@ -71,9 +73,11 @@ impl Dir {
         let path = self.path.join(name);
         match open_dir(&self.fd, Path::new(name), &path) {
             Ok(dir) => return dir.checked().map(Some),
-            Err(err) if err == Errno::NOENT && missing == Missing::Absent => return Ok(None),
-            Err(err) if err == Errno::NOENT => {}
+            Err(Errno::NOENT) => {}
             Err(err) => return Err(dir_error(&path, err)),
+        }
+        if missing == Missing::Absent {
+            return Ok(None);
         }
         match rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(DIR_MODE)) {
             Ok(()) | Err(Errno::EXIST) => {}
@@ -142,9 +146,10 @@ impl Dir {
                 fix: "run `pointauth logout` to remove it, then `pointauth login`".to_owned(),
             });
         }
-        // Sized from the descriptor's stat: one read, not a doubling series of them.
+        // Sized from the descriptor's stat: one read, not a doubling series of them; and
+        // never more than `max` bytes, should the file have grown since.
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-        file.take(max + 1)
+        file.take(max)
             .read_to_end(&mut bytes)
             .map_err(|err| StoreError::io("read", &path, err))?;
         Ok(Some(bytes))
@@ -152,9 +157,10 @@ impl Dir {
 
     /// The lock file `name`, opened read-write and created 0600 if missing.
     pub(crate) fn lock_file(&self, name: &str) -> StoreResult<File> {
+        // Not found even so: this directory was removed while we held it.
         self.open_file(name, Open::ReadWriteCreate)?
             .map(|(file, _)| file)
-            .ok_or_else(|| StoreError::io("open", self.path.join(name), ErrorKind::NotFound.into()))
+            .ok_or_else(|| StoreError::io("open", self.path.join(name), Errno::NOENT.into()))
     }
 
     /// Whether `file` is still the one `name` names (a lock file may have been removed and
@@ -229,7 +235,7 @@ impl Dir {
         Ok(names)
     }
 
-    /// The file `name` and its size, checked on the descriptor.
+    /// The file `name` and its size, checked on the descriptor; `None` if there is none.
     fn open_file(&self, name: &str, how: Open) -> StoreResult<Option<(File, u64)>> {
         let path = self.path.join(name);
         let flags = OFlags::NOFOLLOW
@@ -241,7 +247,7 @@ impl Dir {
             };
         let fd = match rustix::fs::openat(&self.fd, name, flags, Mode::from_raw_mode(FILE_MODE)) {
             Ok(fd) => fd,
-            Err(Errno::NOENT) if how == Open::Read => return Ok(None),
+            Err(Errno::NOENT) => return Ok(None),
             Err(Errno::LOOP) => return Err(not_regular(&path)),
             Err(err) => return Err(StoreError::io("open", &path, err.into())),
         };

@@ -123,6 +123,78 @@ fn a_symlinked_session_file_is_refused() {
     );
 }
 
+/// The metadata directory (`state/pointauth/profiles`) replaced by a link is refused by
+/// the commands that only read, as by those that write: not taken for "nothing here".
+#[test]
+fn a_linked_metadata_directory_is_refused_by_commands_that_only_read() {
+    let env = TestEnv::new();
+    env.login();
+    let profiles = env.home().join("state/pointauth/profiles");
+    let elsewhere = env.home().join("elsewhere");
+    std::fs::rename(&profiles, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &profiles).unwrap();
+    for args in [&["token"][..], &["status"], &["status", "--all"]] {
+        let (output, _) = run(&env, args);
+        assert_exit(&output, 1);
+        assert_stderr_has(&output, &["profiles", "symbolic link"]);
+    }
+    assert!(elsewhere.join("default.json").exists());
+    assert_eq!(env.server.request_count(), 1, "only the login");
+}
+
+/// A regular file where one of pointauth's directories belongs is refused as not its
+/// own, before anything inside it is looked for. (`status` reads only the metadata, so
+/// only the metadata directory concerns it.)
+#[test]
+fn a_file_in_place_of_a_directory_is_refused_and_named() {
+    let sessions: &[&[&str]] = &[&["token"], &["refresh"]];
+    let metadata: &[&[&str]] = &[&["token"], &["status"]];
+    for (dir, commands) in [
+        ("data/pointauth", sessions),
+        ("state/pointauth/profiles", metadata),
+    ] {
+        let env = TestEnv::new();
+        env.login();
+        let path = env.home().join(dir);
+        std::fs::remove_dir_all(&path).unwrap();
+        std::fs::write(&path, "{}").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        for args in commands {
+            let (output, _) = run(&env, args);
+            assert_exit(&output, 1);
+            assert_stderr_has(
+                &output,
+                &[
+                    &path.display().to_string(),
+                    "is not a directory of pointauth's own",
+                ],
+            );
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}", "{dir} left alone");
+    }
+}
+
+/// `status` before any login makes no directory: a command that only reads leaves no
+/// trace, here with pointauth's state directory made but nothing in it. (`token` is not
+/// one: it takes the profile's lock, where a sign-in could happen.)
+#[test]
+fn commands_that_only_read_create_no_directory() {
+    let env = TestEnv::new();
+    let state = env.home().join("state/pointauth");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for args in [&["status"][..], &["status", "--all"]] {
+        let (output, _) = run(&env, args);
+        assert_exit(&output, 3);
+        let made: Vec<_> = std::fs::read_dir(&state).unwrap().collect();
+        assert!(made.is_empty(), "{args:?} made {made:?}");
+        assert!(
+            !env.home().join("data").exists(),
+            "{args:?} made the data directory"
+        );
+    }
+}
+
 #[test]
 fn a_corrupted_session_is_named_never_replaced_on_read() {
     let env = TestEnv::new();

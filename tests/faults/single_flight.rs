@@ -125,6 +125,54 @@ fn a_stale_token_waits_for_the_lock_holder() {
     assert_eq!(env.server.refresh_count(), 1);
 }
 
+/// `logout` removes the lock file while it holds it. A `token` that was waiting on that
+/// file then holds a lock on a name nobody uses any more; it must take the lock again on
+/// the file that has the name now, and wait for that one's holder (here a later command,
+/// played by the test).
+#[test]
+fn a_waiter_whose_lock_file_was_replaced_waits_for_the_new_files_holder() {
+    let env = TestEnv::new();
+    login_stale(&env);
+    let lock_path = env.lock_path("default");
+    let old = hold_lock(&env);
+    let mut waiter = std_cmd(env.cmd().arg("token"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until the waiter has the old lock file open (an event, not a time).
+    let fds = std::path::PathBuf::from(format!("/proc/{}/fd", waiter.id()));
+    let has_lock_open = || {
+        std::fs::read_dir(&fds).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to == lock_path))
+        })
+    };
+    while !has_lock_open() {
+        assert!(waiter.try_wait().unwrap().is_none(), "token ended early");
+        thread::sleep(Duration::from_millis(5));
+    }
+    std::fs::remove_file(&lock_path).unwrap();
+    let new = hold_lock(&env);
+    drop(old);
+    // A waiter that kept the lock on the removed file would refresh now, in milliseconds.
+    thread::sleep(Duration::from_millis(1500));
+    assert!(
+        waiter.try_wait().unwrap().is_none(),
+        "token waits for the new lock file's holder"
+    );
+    assert_eq!(env.server.refresh_count(), 0);
+    drop(new);
+    let output = waiter.wait_with_output().unwrap();
+    assert_exit(&output, 0);
+    assert_eq!(
+        stdout_of(&output),
+        format!("{}\n", env.stored_access_token())
+    );
+    assert_eq!(env.server.refresh_count(), 1);
+}
+
 #[test]
 fn concurrent_refreshes_with_rotating_refresh_tokens_never_end_the_session() {
     let env = TestEnv::new();
