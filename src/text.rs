@@ -355,6 +355,14 @@ mod tests {
     }
 
     #[test]
+    fn a_json_escaped_echo_keeps_spaces_as_they_are() {
+        // serde_json escapes the quote and leaves the spaces: `wrong \"pass word\"`.
+        let secret = "wrong \"pass word\"";
+        let echo = serde_json::to_string(secret).unwrap();
+        assert_eq!(show(&format!("got {echo}"), secret), "got \"[redacted]\"");
+    }
+
+    #[test]
     fn echoes_in_any_letter_case_are_redacted() {
         for echo in [
             PASSWORD.to_uppercase(),

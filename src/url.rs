@@ -383,7 +383,32 @@ mod tests {
         assert_eq!(why("https://h.example:99999"), UrlError::BadPort);
         assert_eq!(why("https://h.example:0"), UrlError::BadPort);
         assert_eq!(why("https://h.example:x"), UrlError::BadPort);
+        // Rust's u16 parser takes a sign; a port is digits only.
+        assert_eq!(why("https://h.example:+443"), UrlError::BadPort);
+        assert_eq!(why("https://h.example:"), UrlError::BadPort);
         assert_eq!(why("https://h.example/a b"), UrlError::BadPath);
+    }
+
+    #[test]
+    fn host_names_take_hyphens_and_underscores_and_at_most_253_characters() {
+        let ok = |url: &str| BaseUrl::parse(url).map(|base| base.as_str().to_owned());
+        assert_eq!(
+            ok("https://my-api.under_score.example"),
+            Ok("https://my-api.under_score.example".to_owned())
+        );
+        // Four labels of 63 letters and dots: 255 characters; trimmed to 253 and 254.
+        let label = "a".repeat(63);
+        let long = [label.as_str(); 4].join(".");
+        let name = |len: usize| format!("{}.example", &long[long.len() - (len - 8)..]);
+        assert_eq!(name(253).len(), 253);
+        assert_eq!(
+            ok(&format!("https://{}", name(253))),
+            Ok(format!("https://{}", name(253)))
+        );
+        assert_eq!(
+            ok(&format!("https://{}", name(254))),
+            Err(UrlError::BadHost)
+        );
     }
 
     #[test]

@@ -240,6 +240,20 @@ mod tests {
             refresh_at(&stale, MinTtl::Default, now()),
             now() + secs(5.0)
         );
+        // Three quarters of a 200-second life: ahead by half the 50 s beyond it, not a minute.
+        let short = access("c", 200, 200);
+        let most = MinTtl::Explicit(Duration::from_secs(150));
+        assert_eq!(refresh_at(&short, most, now()), now() + secs(25.0));
+    }
+
+    #[test]
+    fn a_token_written_after_a_failure_says_so_while_the_old_one_is_still_good() {
+        let mut plan = Plan::new(MinTtl::Default, &access("a", 60, 60), now());
+        let down = Error::new(Kind::Service, "refresh failed: HTTP 503");
+        assert!(plan.failed(&down, now()).is_some());
+        let later = now() + TimeDelta::seconds(5);
+        let notice = plan.written(&access("b", 60, 65), later).unwrap();
+        assert!(notice.contains("fresh token again"), "{notice}");
     }
 
     #[test]
