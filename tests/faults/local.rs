@@ -223,20 +223,37 @@ fn a_corrupted_session_is_named_never_replaced_on_read() {
             );
         }
         // Even with CI credentials at hand, the damaged entry is reported, not overwritten.
-        let output = env
-            .cmd()
-            .arg("token")
-            .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
-            .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
-            .output()
-            .unwrap();
-        assert_exit(&output, 1);
-        assert_eq!(env.session_bytes("default"), text.as_bytes());
+        for command in ["token", "refresh"] {
+            let output = env
+                .cmd()
+                .arg(command)
+                .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+                .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
+                .output()
+                .unwrap();
+            assert_exit(&output, 1);
+            assert_stderr_has(&output, &["corrupted"]);
+            assert_eq!(env.session_bytes("default"), text.as_bytes());
+        }
     }
     assert_eq!(env.server.request_count(), 1, "only the first login");
     // `login` is the way out, and it replaces the file atomically.
     env.login();
     assert_exit(&run(&env, &["token"]).0, 0);
+}
+
+/// A damaged session is reported at once, even while another command holds the profile's
+/// lock: finding it damaged needs no lock, so nothing waits for one (a waiter would give
+/// up after its patience, --timeout + 10 s, saying the profile is busy).
+#[test]
+fn a_corrupted_session_is_reported_without_waiting_for_the_lock() {
+    let env = TestEnv::new();
+    env.login();
+    std::fs::write(env.session_path("default"), "not json at all").unwrap();
+    let _held = hold_lock(&env);
+    let (output, _) = run(&env, &["--timeout", "1", "token"]);
+    assert_exit(&output, 1);
+    assert_stderr_has(&output, &["corrupted", "default.json"]);
 }
 
 #[test]
