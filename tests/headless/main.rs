@@ -81,6 +81,39 @@ fn a_read_only_home_still_hands_out_tokens_uncached() {
     assert!(!env.home().join(".local").exists());
 }
 
+/// The state directory can be written (the lock works) but the data directory cannot be
+/// written (a read-only mount of ~/.local/share, say: the session fails to save) or not
+/// even read (so the store is found unusable before the sign-in): a CI job's token is
+/// handed out all the same, uncached, with one warning, and the next job signs in again.
+#[test]
+fn a_data_directory_the_job_cannot_write_or_read_still_hands_out_tokens_uncached() {
+    if !root_or_skip("a read-only data directory") {
+        return;
+    }
+    for mode in [0o555, 0o000] {
+        let env = TestEnv::new();
+        let data = env.home().join("data");
+        fs::create_dir_all(&data).unwrap();
+        chown_tree(env.home(), OTHER);
+        fs::set_permissions(&data, fs::Permissions::from_mode(mode)).unwrap();
+        let mut vars = vec![("POINTAUTH_STORE", Some("file"))];
+        vars.extend_from_slice(&CI);
+        for _ in 0..2 {
+            let output = as_uid(&env, OTHER, &["token"], &vars, "");
+            assert_token(&output, &env);
+            let stderr = stderr_of(&output);
+            let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+            assert_eq!(warnings.len(), 1, "mode {mode:o}: {stderr}");
+            assert!(
+                warnings[0].contains("not cached"),
+                "mode {mode:o}: {stderr}"
+            );
+        }
+        assert_eq!(env.server.sign_in_count(), 2, "mode {mode:o}");
+        assert!(!data.join("pointauth").exists(), "mode {mode:o}");
+    }
+}
+
 #[test]
 fn home_slash_for_an_arbitrary_uid_still_hands_out_tokens() {
     if !root_or_skip("HOME=/ as an arbitrary uid") {
