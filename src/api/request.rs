@@ -332,9 +332,9 @@ fn not_sent(err: &ureq::Error) -> bool {
 
 fn answer(response: http::Response<ureq::Body>, url: String, unfollowed: Option<String>) -> Answer {
     let status = response.status();
+    // ureq speaks HTTP/1.x only.
     let version = match response.version() {
         http::Version::HTTP_10 => "HTTP/1.0",
-        http::Version::HTTP_2 => "HTTP/2",
         _ => "HTTP/1.1",
     };
     let status_line = format!(
