@@ -527,6 +527,29 @@ mod redirects {
         assert_eq!(seen["method"], "POST");
         assert_eq!(seen["json"], json!({"a": "1"}));
     }
+
+    /// As curl and browsers do: a 301 or 302 turns only a POST into a GET; a 303 turns any
+    /// method but HEAD into one.
+    #[test]
+    fn a_302_turns_only_a_post_into_a_get_and_a_303_a_put_too() {
+        let env = signed_in();
+        let seen = echoed(&api(&env, &["/redirect?to=/echo&status=302", "-f", "a=1"]));
+        assert_eq!(seen["method"], "GET");
+        assert_eq!(seen["body_len"], 0);
+        let put = ["-X", "PUT", "-f", "a=1"];
+        let seen = echoed(&api(
+            &env,
+            &[&["/redirect?to=/echo&status=302"][..], &put].concat(),
+        ));
+        assert_eq!(seen["method"], "PUT");
+        assert_eq!(seen["json"], json!({"a": "1"}));
+        let seen = echoed(&api(
+            &env,
+            &[&["/redirect?to=/echo&status=303"][..], &put].concat(),
+        ));
+        assert_eq!(seen["method"], "GET");
+        assert_eq!(seen["body_len"], 0);
+    }
 }
 
 mod output {
