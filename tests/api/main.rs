@@ -555,6 +555,19 @@ mod redirects {
 mod output {
     use super::*;
 
+    /// The service's error code is found in a long error answer too (the summary keeps up to
+    /// 64 KiB of it).
+    #[test]
+    fn the_summary_finds_the_error_code_after_a_long_start() {
+        let env = signed_in();
+        let output = api(&env, &["/status/409?pad=20000"]);
+        exit(&output, 6);
+        let body: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(body["_pad"].as_str().map(str::len), Some(20000));
+        let stderr = stderr_of(&output);
+        assert!(stderr.contains("STATUS_409"), "{stderr}");
+    }
+
     #[test]
     fn an_error_status_prints_the_body_and_a_one_line_summary() {
         let env = signed_in();

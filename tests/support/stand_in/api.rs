@@ -242,11 +242,18 @@ fn status(code: &str, query: Option<&str>) -> Result<Action, String> {
         .ok()
         .filter(|s| (200..=599).contains(s))
         .ok_or_else(|| format!("the status must be a number from 200 to 599, not {code:?}"))?;
-    let body = if (200..300).contains(&status) {
+    let mut body = if (200..300).contains(&status) {
         json!({"status": status})
     } else {
         error_body(status, &format!("STATUS_{status} : chosen by the client"))
     };
+    // `pad=N`: N spaces of a `_pad` member, which sorts (and is written) first.
+    if let Some(pad) = query_param(query, "pad") {
+        let pad: usize = pad
+            .parse()
+            .map_err(|_| format!("pad must be a number, not {pad:?}"))?;
+        body["_pad"] = json!(" ".repeat(pad));
+    }
     let mut resp = json_response(status, &body);
     if let Some(wait) = query_param(query, "retry_after") {
         resp.headers
