@@ -327,6 +327,27 @@ fn tls_names_the_issuer_and_an_untrusted_certificate_fails() {
     assert!(hint.as_deref().unwrap().contains("SSL_CERT_FILE"));
 }
 
+/// With the service out of reach, the TLS check says it could not look, and points at the
+/// network check, instead of blaming certificates.
+#[test]
+fn tls_is_not_checked_when_the_service_cannot_be_reached() {
+    let env = TestEnv::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("https://localhost:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let output = doctor(
+        &env,
+        &["doctor", "--json"],
+        &[("POINTAUTH_BASE_URL", &base)],
+    );
+    let checks = checks_of(&output);
+    assert_ne!(find(&checks, "network").1, "ok");
+    let (_, status, detail, hint) = find(&checks, "TLS");
+    assert_eq!(status, "warn", "{detail}");
+    assert!(detail.starts_with("not checked: "), "{detail}");
+    assert_eq!(hint.as_deref(), Some("see the network check"));
+}
+
 #[test]
 fn through_a_proxy_the_request_goes_via_the_proxy_and_says_so() {
     let env = TestEnv::new();
