@@ -467,6 +467,22 @@ mod retries {
         assert_eq!(env.server.api_request_count(), 2);
     }
 
+    /// A wait longer than the time left is not waited for: the answer is given at once, as
+    /// the service sent it.
+    #[test]
+    fn a_retry_after_beyond_the_time_limit_is_answered_at_once() {
+        let env = signed_in();
+        let output = api(&env, &["/status/503?retry_after=3600"]);
+        exit(&output, 5);
+        assert_eq!(env.server.api_request_count(), 1);
+        assert!(stdout_of(&output).contains("STATUS_503"));
+        assert!(
+            stderr_of(&output).contains("HTTP 503"),
+            "{}",
+            stderr_of(&output)
+        );
+    }
+
     #[test]
     fn a_dropped_connection_is_tried_again_for_get_but_never_for_post() {
         let env = signed_in();
