@@ -483,6 +483,22 @@ mod retries {
         );
     }
 
+    /// An answer whose connection closes before the length it announced is cut short, not
+    /// paused: what arrived is on stdout, and the message says which.
+    #[test]
+    fn an_answer_cut_short_says_so_not_that_it_paused() {
+        let env = signed_in();
+        env.server.script_api(Fault::Raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nonly this"
+                .to_vec(),
+        ));
+        let output = api(&env, &["/echo"]);
+        exit(&output, 5);
+        assert_eq!(stdout_of(&output), "only this");
+        let stderr = stderr_of(&output);
+        assert!(stderr.contains("was cut short after 9 bytes"), "{stderr}");
+    }
+
     #[test]
     fn a_dropped_connection_is_tried_again_for_get_but_never_for_post() {
         let env = signed_in();
