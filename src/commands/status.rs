@@ -27,10 +27,9 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
     let reports: Vec<std::result::Result<Report, (String, Error)>> = if options.all {
         let mut unlisted = Vec::new();
         let profiles = all_profiles(ctx, Keychain::Leave, &mut unlisted);
-        for err in &unlisted {
-            report(err);
-        }
-        // One broken profile must not hide the others: it is listed with its error.
+        // One broken profile must not hide the others: it is listed with its error. So is a
+        // place that cannot be listed, whose profiles are unknown: not every profile is
+        // known to be usable then.
         let mut reports: Vec<_> = profiles
             .iter()
             .map(|profile| {
@@ -42,9 +41,7 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
                     .map_err(|err| (profile.clone(), err))
             })
             .collect();
-        if !unlisted.is_empty() && reports.is_empty() {
-            reports.extend(unlisted.into_iter().map(|err| Err((String::new(), err))));
-        }
+        reports.extend(unlisted.into_iter().map(|err| Err((String::new(), err))));
         reports
     } else {
         let meta = ctx.meta()?.cloned();
@@ -66,6 +63,10 @@ pub(crate) fn run(ctx: &Ctx, options: Options) -> Result<ExitCode> {
             .iter()
             .map(|report| match report {
                 Ok(report) => report.text(),
+                Err((profile, err)) if profile.is_empty() => format!(
+                    "profiles:      not all can be listed\n  error:       {}\n",
+                    sanitize(&err.to_string())
+                ),
                 Err((profile, err)) => format!(
                     "profile:       {profile}\n  error:       {}\n",
                     sanitize(&err.to_string())
@@ -154,13 +155,11 @@ impl Report {
             ctx.stores.open(meta.store).describe(profile)
         });
         let mismatch = match (asked, &meta) {
-            (Some(asked), Some(meta)) if summary.is_some() => identity_mismatch(asked, meta),
+            (Some(asked), Some(meta)) => identity_mismatch(asked, meta),
             _ => None,
         };
-        let usable = mismatch.is_none()
-            && summary.as_ref().is_some_and(|summary| {
-                now < summary.access_token_expires_at || now < summary.refresh_token_expires_at
-            });
+        let usable =
+            mismatch.is_none() && summary.as_ref().is_some_and(|summary| summary.usable(now));
         Ok(Report {
             profile: profile.to_owned(),
             meta,
@@ -190,9 +189,9 @@ impl Report {
             "user_id": summary.user_id,
             "store": meta.store.name(),
             "access_token_expires_at": rfc3339(summary.access_token_expires_at),
-            "access_token_valid": self.now < summary.access_token_expires_at,
+            "access_token_valid": summary.access_valid(self.now),
             "refresh_token_expires_at": rfc3339(summary.refresh_token_expires_at),
-            "refresh_token_valid": self.now < summary.refresh_token_expires_at,
+            "refresh_token_valid": summary.refresh_valid(self.now),
         })
     }
 
@@ -250,8 +249,8 @@ impl Report {
         if !details.is_empty() {
             user = format!("{user} ({})", details.join(", "));
         }
-        let when = |at: DateTime<Utc>, ending: &str| {
-            if self.now < at {
+        let when = |at: DateTime<Utc>, valid: bool, ending: &str| {
+            if valid {
                 format!(
                     "{ending} {}, {}",
                     relative(at, self.now),
@@ -287,8 +286,16 @@ impl Report {
             } else {
                 ""
             },
-            when(summary.access_token_expires_at, "expires"),
-            when(summary.refresh_token_expires_at, "ends"),
+            when(
+                summary.access_token_expires_at,
+                summary.access_valid(self.now),
+                "expires"
+            ),
+            when(
+                summary.refresh_token_expires_at,
+                summary.refresh_valid(self.now),
+                "ends"
+            ),
         )
     }
 }

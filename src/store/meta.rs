@@ -38,6 +38,22 @@ pub(crate) struct Summary {
     pub(crate) user_id: Option<String>,
 }
 
+impl Summary {
+    /// Whether the access token is still good at `now` (it is not at the instant it expires).
+    pub(crate) fn access_valid(&self, now: DateTime<Utc>) -> bool {
+        now < self.access_token_expires_at
+    }
+
+    pub(crate) fn refresh_valid(&self, now: DateTime<Utc>) -> bool {
+        now < self.refresh_token_expires_at
+    }
+
+    /// Whether `token` can hand out a token without a sign-in: either token is still good.
+    pub(crate) fn usable(&self, now: DateTime<Utc>) -> bool {
+        self.access_valid(now) || self.refresh_valid(now)
+    }
+}
+
 impl ProfileMeta {
     pub(crate) fn load(paths: &Paths, profile: &str) -> StoreResult<Option<ProfileMeta>> {
         let Some(dir) = paths.state_dir(DIR, Missing::Absent)? else {
@@ -87,5 +103,46 @@ impl ProfileMeta {
             Some(dir) => profiles_in(&dir),
             None => Ok(Vec::new()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    fn summary(access: DateTime<Utc>, refresh: DateTime<Utc>) -> Summary {
+        Summary {
+            access_token_expires_at: access,
+            refresh_token_expires_at: refresh,
+            email: None,
+            user_id: None,
+        }
+    }
+
+    #[test]
+    fn a_token_is_good_until_the_instant_it_expires() {
+        let at = DateTime::<Utc>::UNIX_EPOCH + TimeDelta::days(20_000);
+        let just_before = at - TimeDelta::nanoseconds(1);
+        let later = at + TimeDelta::hours(1);
+        let summary = summary(at, later);
+        assert!(summary.access_valid(just_before));
+        assert!(!summary.access_valid(at));
+        assert!(summary.refresh_valid(at));
+        assert!(!summary.refresh_valid(later));
+        assert!(summary.usable(at));
+        assert!(!summary.usable(later));
+    }
+
+    #[test]
+    fn a_session_is_usable_while_either_token_is_good() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + TimeDelta::days(20_000);
+        let (past, future) = (now - TimeDelta::hours(1), now + TimeDelta::hours(1));
+        assert!(summary(future, future).usable(now));
+        // An access token that outlives its refresh token (a long `expires_in`).
+        assert!(summary(future, past).usable(now));
+        assert!(summary(past, future).usable(now));
+        assert!(!summary(past, past).usable(now));
     }
 }

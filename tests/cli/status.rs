@@ -255,3 +255,87 @@ fn status_reads_no_store_at_all() {
     std::fs::remove_file(&session).unwrap();
     env.cmd().args(["status", "--json"]).assert().success();
 }
+
+/// The contract's rule — usable while either token is — also when the access token
+/// outlives the refresh token (an `expires_in` longer than the session).
+#[test]
+fn status_counts_a_session_usable_while_only_its_access_token_is_good() {
+    let env = TestEnv::new();
+    env.login();
+    env.edit_meta("default", |m| {
+        m["session"]["access_token_expires_at"] = json!(from_now(3600));
+        m["session"]["refresh_token_expires_at"] = json!(from_now(-60));
+    });
+    let body = json_of_status(&env, &["status", "--json"], 0);
+    assert_eq!(body["access_token_valid"], true);
+    assert_eq!(body["refresh_token_valid"], false);
+    env.cmd()
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("status:        usable"));
+}
+
+/// Metadata pointauth 0.1 wrote has no `version` and no summary of the session: for a
+/// file session, status reads the session file once and shows it, writing nothing.
+#[test]
+fn status_shows_a_session_whose_metadata_pointauth_0_1_wrote() {
+    let env = TestEnv::new();
+    env.login();
+    env.edit_meta("default", |m| {
+        let m = m.as_object_mut().unwrap();
+        m.remove("version");
+        m.remove("session");
+    });
+    let meta = std::fs::read(env.meta_path("default")).unwrap();
+    let body = json_of_status(&env, &["status", "--json"], 0);
+    assert_eq!(body["logged_in"], true);
+    assert_eq!(body["store"], "file");
+    assert_eq!(body["email"], DEFAULT_USERNAME);
+    assert_eq!(
+        body["refresh_token_expires_at"],
+        env.session("default")["refresh_token_expires_at"]
+    );
+    assert_eq!(std::fs::read(env.meta_path("default")).unwrap(), meta);
+    assert_eq!(env.server.request_count(), 1, "only the login");
+}
+
+/// A place `status --all` cannot list may hold profiles it cannot show, so it cannot
+/// say every profile is usable: the error is listed with the profiles it found, and it
+/// exits 1.
+#[test]
+fn status_all_exits_1_when_a_place_cannot_be_listed() {
+    let env = TestEnv::new();
+    env.login();
+    let locks = env.home().join("state/pointauth/locks");
+    let elsewhere = env.home().join("elsewhere");
+    std::fs::rename(&locks, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &locks).unwrap();
+    let out = env
+        .cmd()
+        .args(["status", "--all"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = stdout_of(&out);
+    assert!(stdout.contains("status:        usable"), "{stdout}");
+    assert!(
+        stdout.contains("profiles:      not all can be listed\n  error:"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("symbolic link").count(), 1, "{stderr}");
+    let body = json_of_status(&env, &["status", "--all", "--json"], 1);
+    let entries = body.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{body:#}");
+    assert_eq!(entries[0]["profile"], "default");
+    assert_eq!(entries[0]["logged_in"], true);
+    assert_eq!(entries[1]["profile"], "");
+    assert!(
+        entries[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link")
+    );
+}
