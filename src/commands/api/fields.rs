@@ -141,8 +141,9 @@ fn typed_value(value: &str, flag: &str, stdin: &mut Stdin) -> Result<Value> {
             .hint("send binary data with --input FILE")
         });
     }
-    // A JSON number as it is written (so `007` or `1e999` stay strings).
-    if looks_like_number(value)
+    // A JSON number exactly as it is written: serde_json refuses `007` and `1e999`, and the
+    // whitespace it would skip (` 1`, `1 `) keeps a value a string.
+    if only_number_characters(value)
         && let Ok(number) = serde_json::from_str::<serde_json::Number>(value)
     {
         return Ok(Value::Number(number));
@@ -150,10 +151,10 @@ fn typed_value(value: &str, flag: &str, stdin: &mut Stdin) -> Result<Value> {
     Ok(Value::String(value.to_owned()))
 }
 
-fn looks_like_number(value: &str) -> bool {
-    let digits = value.strip_prefix('-').unwrap_or(value);
-    digits.starts_with(|c: char| c.is_ascii_digit())
-        && !(digits.starts_with('0') && digits.len() > 1 && digits.as_bytes()[1].is_ascii_digit())
+fn only_number_characters(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|byte| byte.is_ascii_digit() || b"+-.eE".contains(&byte))
 }
 
 /// The fields as one JSON object, in the order given.
@@ -269,6 +270,12 @@ mod tests {
             typed("zero=0"),
             typed("padded=007"),
             typed("huge=1e999"),
+            typed("minus07=-07"),
+            typed("lead= 1"),
+            typed("trail=1 "),
+            typed("line=1\n"),
+            typed("plus=+1"),
+            typed("hex=0x10"),
             typed("word=hello"),
             raw("rt=true"),
             raw("ri=42"),
@@ -280,7 +287,8 @@ mod tests {
             body,
             json!({
                 "t": true, "f": false, "n": null, "i": 42, "neg": -1.5e3, "zero": 0,
-                "padded": "007", "huge": "1e999", "word": "hello",
+                "padded": "007", "huge": "1e999", "minus07": "-07", "lead": " 1", "trail": "1 ",
+                "line": "1\n", "plus": "+1", "hex": "0x10", "word": "hello",
                 "rt": "true", "ri": "42", "empty": "", "eq": "a=b",
             })
         );
@@ -297,6 +305,11 @@ mod tests {
             raw("list[][x]=1"),
             raw("list[][y]=2"),
             raw("list[][x]=3"),
+            // Deeper paths below `sub` keep filling the same object, as gh does for arrays.
+            raw("tags[][names][]=a"),
+            raw("tags[][names][]=b"),
+            raw("nest[][o][p]=1"),
+            raw("nest[][o][q]=2"),
             raw("deep[a][b][c]=d"),
         ]))
         .unwrap();
@@ -306,6 +319,8 @@ mod tests {
                 "user": {"name": "ann", "age": 40, "tags": [1, "two"]},
                 "empty": [],
                 "list": [{"x": "1", "y": "2"}, {"x": "3"}],
+                "tags": [{"names": ["a", "b"]}],
+                "nest": [{"o": {"p": "1", "q": "2"}}],
                 "deep": {"a": {"b": {"c": "d"}}},
             })
         );

@@ -56,9 +56,12 @@ fn is_absolute(text: &str) -> bool {
     })
 }
 
-/// `scheme://authority` of a URL, for a message.
+/// `scheme://authority` (or `//authority`) of a URL, for a message.
 fn origin_of(url: &str) -> &str {
-    let start = url.find("://").map_or(0, |at| at + 3);
+    let start = match url.find("://") {
+        Some(at) => at + 3,
+        None => url.len() - url.trim_start_matches('/').len(),
+    };
     let end = url[start..]
         .find(['/', '?', '#'])
         .map_or(url.len(), |at| start + at);
@@ -165,6 +168,15 @@ mod tests {
             at("/redirect?to=https://evil.example/x"),
             "https://api.example.com/v2/redirect?to=https://evil.example/x"
         );
+        assert_eq!(
+            at("redirect?to=https://evil.example/x"),
+            "https://api.example.com/v2/redirect?to=https://evil.example/x"
+        );
+        assert_eq!(
+            at("1a://x"),
+            "https://api.example.com/v2/1a://x",
+            "a scheme starts with a letter"
+        );
         let with_query = url(
             &base(),
             "/search?page=2",
@@ -193,6 +205,26 @@ mod tests {
             let err = url(&base(), elsewhere, &[]).unwrap_err();
             assert_eq!(err.kind(), crate::error::Kind::Usage, "{elsewhere}");
             assert!(err.message().contains("refusing"), "{elsewhere}");
+        }
+        // The message names where the token would have gone, and where it may go.
+        for (elsewhere, named) in [
+            ("https://evil.example/v2/users?q=1", "https://evil.example"),
+            ("https://e.x/a/b", "https://e.x"),
+            (
+                "https://api.example.com@evil.example/",
+                "https://api.example.com@evil.example",
+            ),
+            ("//evil.example/x", "//evil.example"),
+        ] {
+            let err = url(&base(), elsewhere, &[]).unwrap_err();
+            assert_eq!(
+                err.message(),
+                format!(
+                    "refusing to send the session's token to {named}: only \
+                     https://api.example.com gets it"
+                ),
+                "{elsewhere}"
+            );
         }
         assert_eq!(
             url(&base(), "", &[]).unwrap_err().kind(),
