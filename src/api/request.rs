@@ -396,9 +396,7 @@ impl Answer {
                 Err(source) => return Err(BodyError::Broken { received, source }),
             };
             let piece = &buffer[..len];
-            if kept.len() < keep {
-                kept.extend_from_slice(&piece[..len.min(keep - kept.len())]);
-            }
+            keep_prefix(&mut kept, piece, keep);
             received += len as u64;
             out.write_all(piece).map_err(BodyError::Output)?;
         }
@@ -407,9 +405,38 @@ impl Answer {
     }
 }
 
+/// Adds to `kept` what of `piece` belongs to the body's first `keep` bytes.
+fn keep_prefix(kept: &mut Vec<u8>, piece: &[u8], keep: usize) {
+    let room = keep.saturating_sub(kept.len());
+    kept.extend_from_slice(&piece[..piece.len().min(room)]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_bytes_are_kept_however_the_body_arrives() {
+        let body: Vec<u8> = (0..200_u8).collect();
+        for sizes in [
+            &[200][..],
+            &[1; 200],
+            &[70, 30, 100],
+            &[99, 1, 100],
+            &[150, 50],
+        ] {
+            let mut kept = Vec::new();
+            let mut at = 0;
+            for size in sizes {
+                keep_prefix(&mut kept, &body[at..at + size], 100);
+                at += size;
+            }
+            assert_eq!(kept, body[..100], "pieces of {sizes:?}");
+        }
+        let mut kept = Vec::new();
+        keep_prefix(&mut kept, &body, 0);
+        assert!(kept.is_empty());
+    }
 
     #[test]
     fn only_requests_the_service_may_receive_twice_are_repeated() {

@@ -410,6 +410,37 @@ fn a_session_larger_than_a_kernel_key_can_be_is_refused_by_name() {
     assert!(env.kernel_keys(users::euid()).is_empty());
 }
 
+/// The same for a CI job's sign-in: the token is not handed out from a session the chosen
+/// store refused. (Only a store that can keep nothing here at all, read-only or absent,
+/// lets `token` go on uncached, with a warning.)
+#[test]
+fn a_ci_sign_in_too_large_for_a_kernel_key_is_refused_by_name() {
+    if !keyctl_or_skip("a CI session too large for a kernel key") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.server.script(
+        Endpoint::SignIn,
+        Fault::Patch(serde_json::json!({ "refresh_token": "r".repeat(40_000) })),
+    );
+    let out = env
+        .cmd()
+        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
+        .args(["--store", "kernel", "token"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).starts_with("pointauth: the kernel keyring is full"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(stdout_of(&out), "", "no token from a session nothing holds");
+    assert_eq!(env.server.sign_in_count(), 1);
+    assert!(env.kernel_keys(users::euid()).is_empty());
+}
+
 #[test]
 fn a_kernel_that_refuses_keyring_calls_or_lacks_them_says_which() {
     let test = "a kernel that refuses keyring calls";
