@@ -194,6 +194,21 @@ fn help_and_version_exit_0() {
     env.cmd().args(["token", "--help"]).assert().success();
 }
 
+/// `pointauth` alone is a usage error (exit 2) that shows the help as it is, on stderr: no
+/// `pointauth:` error line before it, and nothing on stdout, where a script expects a token.
+#[test]
+fn pointauth_alone_shows_the_help_on_stderr_and_exits_2() {
+    let env = TestEnv::new();
+    let out = env.cmd().assert().code(2).get_output().clone();
+    assert_eq!(stdout_of(&out), "");
+    let stderr = stderr_of(&out);
+    assert!(stderr.starts_with("Sign in to pointservices"), "{stderr}");
+    assert!(
+        stderr.contains("\nUsage: pointauth [OPTIONS] <COMMAND>\n"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_closed_stderr_never_turns_into_a_panic() {
     let env = TestEnv::new();
