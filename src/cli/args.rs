@@ -201,7 +201,8 @@ pub(crate) struct RefreshArgs {}
 /// Eastern time. Never prints a token and makes no request.
 ///
 /// Exits 0 while the session is usable (the access token or the refresh token is still
-/// valid), 3 otherwise. With --all, 0 only if every profile is usable.
+/// valid), 3 otherwise. With --all, 0 only if every profile is usable, and 1 if any profile,
+/// or a place where profiles are kept, cannot be read.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
