@@ -115,9 +115,10 @@ fn read(name: &str) -> StoreResult<Option<Zeroizing<Vec<u8>>>> {
 /// kernel removes it by then at the latest.
 fn write(name: &str, payload: &[u8], expires: Option<Duration>) -> StoreResult<()> {
     if payload.len() > MAX_PAYLOAD {
-        return Err(StoreError::Full {
+        return Err(StoreError::TooLarge {
             store: STORE,
-            reason: format!("a key holds at most {MAX_PAYLOAD} bytes"),
+            len: payload.len(),
+            max: MAX_PAYLOAD,
         });
     }
     let ring = persistent()?;

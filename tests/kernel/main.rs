@@ -400,14 +400,39 @@ fn a_session_larger_than_a_kernel_key_can_be_is_refused_by_name() {
     );
     let out = login(&env, "kernel", "default");
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    let stderr = stderr_of(&out);
+    assert_too_large(&stderr_of(&out));
+    assert!(env.kernel_keys(users::euid()).is_empty());
+
+    // `auto` without a keychain keeps it in the file store, and says why.
+    env.server.script(
+        Endpoint::SignIn,
+        Fault::Patch(serde_json::json!({ "refresh_token": "r".repeat(40_000) })),
+    );
+    let out = login(&env, "auto", "default");
+    assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(
-        stderr.starts_with(
-            "pointauth: the kernel keyring is full: a key holds at most 32767 bytes\n"
-        ),
+        stderr_of(&out).contains("the session is too large for the kernel keyring"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(env.session_path("default").exists());
+    assert!(env.kernel_keys(users::euid()).is_empty());
+}
+
+/// The message for a session no kernel key can hold: its size, the kernel's limit, and the
+/// store that can hold it (not the quota steps of a full keyring, which would not help).
+fn assert_too_large(stderr: &str) {
+    let first = stderr.lines().next().unwrap_or_default();
+    let size = first
+        .strip_prefix("pointauth: the kernel keyring cannot hold this session: it is ")
+        .and_then(|rest| rest.strip_suffix(" bytes, and one entry holds at most 32767"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(size.parse::<usize>().unwrap() > 40_000, "{stderr}");
+    assert!(
+        stderr.contains("use --store file, which holds a session of any size"),
         "{stderr}"
     );
-    assert!(env.kernel_keys(users::euid()).is_empty());
+    assert!(!stderr.contains("maxbytes"), "{stderr}");
 }
 
 /// The same for a CI job's sign-in: the token is not handed out from a session the chosen
@@ -431,11 +456,7 @@ fn a_ci_sign_in_too_large_for_a_kernel_key_is_refused_by_name() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).starts_with("pointauth: the kernel keyring is full"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert_too_large(&stderr_of(&out));
     assert_eq!(stdout_of(&out), "", "no token from a session nothing holds");
     assert_eq!(env.server.sign_in_count(), 1);
     assert!(env.kernel_keys(users::euid()).is_empty());
