@@ -394,20 +394,14 @@ fn a_session_larger_than_a_kernel_key_can_be_is_refused_by_name() {
         return;
     }
     let env = TestEnv::new();
-    env.server.script(
-        Endpoint::SignIn,
-        Fault::Patch(serde_json::json!({ "refresh_token": "r".repeat(40_000) })),
-    );
+    answer_the_next_sign_in_with_a_session_too_large_for_a_key(&env);
     let out = login(&env, "kernel", "default");
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert_too_large(&stderr_of(&out));
     assert!(env.kernel_keys(users::euid()).is_empty());
 
     // `auto` without a keychain keeps it in the file store, and says why.
-    env.server.script(
-        Endpoint::SignIn,
-        Fault::Patch(serde_json::json!({ "refresh_token": "r".repeat(40_000) })),
-    );
+    answer_the_next_sign_in_with_a_session_too_large_for_a_key(&env);
     let out = login(&env, "auto", "default");
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(
@@ -417,6 +411,13 @@ fn a_session_larger_than_a_kernel_key_can_be_is_refused_by_name() {
     );
     assert!(env.session_path("default").exists());
     assert!(env.kernel_keys(users::euid()).is_empty());
+}
+
+fn answer_the_next_sign_in_with_a_session_too_large_for_a_key(env: &TestEnv) {
+    env.server.script(
+        Endpoint::SignIn,
+        Fault::Patch(serde_json::json!({ "refresh_token": "r".repeat(40_000) })),
+    );
 }
 
 /// The message for a session no kernel key can hold: its size, the kernel's limit, and the
@@ -444,10 +445,7 @@ fn a_ci_sign_in_too_large_for_a_kernel_key_is_refused_by_name() {
         return;
     }
     let env = TestEnv::new();
-    env.server.script(
-        Endpoint::SignIn,
-        Fault::Patch(serde_json::json!({ "refresh_token": "r".repeat(40_000) })),
-    );
+    answer_the_next_sign_in_with_a_session_too_large_for_a_key(&env);
     let out = env
         .cmd()
         .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
