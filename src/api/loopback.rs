@@ -24,16 +24,30 @@ impl Resolver for LoopbackLocalhost {
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let Some(port) = uri
             .host()
-            .filter(|host| host.trim_end_matches('.').eq_ignore_ascii_case("localhost"))
+            .filter(|host| is_localhost(host))
             .map(|_| default_port(uri))
         else {
             return self.others.resolve(uri, config, timeout);
         };
         let mut addresses = self.empty();
-        addresses.push(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
-        addresses.push(SocketAddr::from((Ipv6Addr::LOCALHOST, port)));
+        for address in loopback(port) {
+            addresses.push(address);
+        }
         Ok(addresses)
     }
+}
+
+/// Whether `host` is `localhost` (in any case, with or without the root's trailing dot).
+pub(super) fn is_localhost(host: &str) -> bool {
+    host.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+}
+
+/// Where `localhost` is, at `port`: IPv4's loopback address first, then IPv6's.
+pub(super) fn loopback(port: u16) -> [SocketAddr; 2] {
+    [
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
+    ]
 }
 
 fn default_port(uri: &Uri) -> u16 {

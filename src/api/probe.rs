@@ -2,7 +2,7 @@
 //! credential, sent like every other request (the same agent, proxy and trust), and the
 //! issuer of the service's TLS certificate, read in a handshake of its own.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -161,10 +161,9 @@ fn addresses(base: &BaseUrl) -> Result<Vec<SocketAddr>, String> {
     let port = base.port();
     match base.host() {
         Host::Ip(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
-        Host::Name(name) if name == "localhost" => Ok(vec![
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port),
-        ]),
+        Host::Name(name) if super::loopback::is_localhost(name) => {
+            Ok(super::loopback::loopback(port).to_vec())
+        }
         Host::Name(name) => Ok((name.as_str(), port)
             .to_socket_addrs()
             .map_err(|err| format!("cannot resolve {name}: {err}"))?
@@ -231,5 +230,26 @@ impl ServerCertVerifier for Recorder {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localhost_is_probed_at_loopback_and_other_names_where_the_resolver_says() {
+        let at = |url: &str| addresses(&BaseUrl::parse(url).unwrap());
+        assert_eq!(
+            at("https://localhost:8443").unwrap(),
+            super::super::loopback::loopback(8443)
+        );
+        assert_eq!(
+            at("https://127.0.0.2:9").unwrap(),
+            [SocketAddr::from(([127, 0, 0, 2], 9))]
+        );
+        // A name no resolver knows (RFC 6761 reserves `.invalid`) is not taken for loopback.
+        let err = at("https://pointauth.invalid").unwrap_err();
+        assert!(err.starts_with("cannot resolve pointauth.invalid"), "{err}");
     }
 }

@@ -361,6 +361,31 @@ fn concurrent_ci_jobs_with_a_wrong_password_sign_in_once_and_all_exit_4() {
     );
 }
 
+/// A sign-in answered 200 with something that is not a session: the jobs that waited say
+/// so as the one that asked does (exit 5, the service answered badly), without asking again.
+#[test]
+fn concurrent_ci_jobs_share_a_sign_in_answer_pointauth_cannot_use() {
+    let env = TestEnv::new();
+    env.server.set_delay(Duration::from_millis(300));
+    script(&env, Endpoint::SignIn, answer(200, "[1,2,3]", &[]), 100);
+    let outputs = concurrently_with(&env, 6, ci_job(DEFAULT_USERNAME, DEFAULT_PASSWORD));
+    let mut shared = 0;
+    for output in &outputs {
+        assert_exit(output, 5);
+        assert_stderr_has(output, &["sign-in failed", "HTTP 200"]);
+        if stderr_of(output).contains("an answer pointauth cannot use") {
+            assert_stderr_has(output, &["hint: check --base-url"]);
+            shared += 1;
+        }
+    }
+    assert_eq!(env.server.sign_in_count(), 1, "one sign-in for all jobs");
+    assert_eq!(
+        shared,
+        outputs.len() - 1,
+        "the others were told by the first"
+    );
+}
+
 #[test]
 fn a_queued_job_never_inherits_another_identitys_sign_in_failure() {
     let env = TestEnv::new();

@@ -280,6 +280,35 @@ fn a_dead_proxy_is_a_network_failure() {
     assert_eq!(https.front.connections(), 0);
 }
 
+/// A proxy that cannot reach the service (502 to the CONNECT) is the network's failure, not
+/// the user's set-up: exit 5 with the proxy's answer, and no credentials hint.
+#[test]
+fn a_proxy_that_cannot_reach_the_service_is_a_network_failure() {
+    let https = Https::new();
+    let closed = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let proxy = ConnectProxy::start(closed);
+    let output = https.login("pointauth.test", &[("HTTPS_PROXY", &proxy.url())]);
+    assert_exit(&output, 5);
+    assert_stderr_has(
+        &output,
+        &[
+            "sign-in failed: the proxy refused to connect to pointauth.test",
+            "502",
+        ],
+    );
+    assert!(
+        !stderr_of(&output).contains("user and password"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(proxy.connects() >= 1);
+    assert_eq!(https.env.server.sign_in_count(), 0);
+}
+
 #[test]
 fn a_proxy_that_refuses_its_credentials_is_a_setup_error_not_retried() {
     let https = Https::new();
