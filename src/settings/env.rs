@@ -93,7 +93,7 @@ pub const VARIABLES: &[Variable] = &[
 /// The environment pointauth runs in: the process's own, read a variable at a time when
 /// asked (the cached `token` path reads a handful of the dozens a shell sets), or, in tests,
 /// a fixed set.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Env {
     /// `None`: the process's environment.
     fixed: Option<BTreeMap<OsString, OsString>>,
@@ -178,7 +178,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_value_that_is_not_utf8_is_a_usage_error_that_names_the_variable() {
-        let env = Env::default().with_raw("POINTAUTH_PASSWORD", b"hunter\xff22");
+        let env = Env::from_pairs(&[]).with_raw("POINTAUTH_PASSWORD", b"hunter\xff22");
         let err = env.text("POINTAUTH_PASSWORD").unwrap_err();
         assert_eq!(err.kind(), crate::error::Kind::Usage);
         assert!(err.message().contains("POINTAUTH_PASSWORD"), "{err}");

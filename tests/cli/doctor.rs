@@ -79,12 +79,22 @@ fn a_healthy_set_up_passes_every_check_with_one_request_and_no_secret() {
     assert!(find(&checks, "session").2.contains(DEFAULT_USERNAME));
     assert!(find(&checks, "network").2.contains("answered 404"));
     assert!(find(&checks, "clock").2.contains("0 s"), "{checks:?}");
-    // The data directory and the state directories below, each checked.
-    let dirs = checks
+    // The data directory, the state directory and the two below it, each checked.
+    let dirs: Vec<&str> = checks
         .iter()
-        .filter(|c| c.0.starts_with("directory "))
-        .count();
-    assert_eq!(dirs, 4, "{checks:#?}");
+        .filter_map(|c| c.0.strip_prefix("directory "))
+        .collect();
+    let home = env.home();
+    let expected: Vec<String> = [
+        "data/pointauth",
+        "state/pointauth",
+        "state/pointauth/profiles",
+        "state/pointauth/locks",
+    ]
+    .iter()
+    .map(|dir| home.join(dir).display().to_string())
+    .collect();
+    assert_eq!(dirs, expected, "{checks:#?}");
     // One HEAD of the base URL, with no Authorization header.
     assert_eq!(env.server.request_count(), before + 1);
     let head = env.server.requests().pop().unwrap();
