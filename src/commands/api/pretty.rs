@@ -72,6 +72,11 @@ mod tests {
             shown(r#"{"z":1,"a":[true,null,{}],"s":"x, {y}: \"z\" \\","n":1.50e+3,"e":[]}"#),
             "{\n  \"z\": 1,\n  \"a\": [\n    true,\n    null,\n    {}\n  ],\n  \"s\": \"x, {y}: \\\"z\\\" \\\\\",\n  \"n\": 1.50e+3,\n  \"e\": []\n}\n"
         );
+        // An escaped quote does not end the string: what follows it is still text.
+        assert_eq!(
+            shown(r#"{"s":"a\", b: [c]"}"#),
+            "{\n  \"s\": \"a\\\", b: [c]\"\n}\n"
+        );
         assert_eq!(shown("  [ ]  "), "[]\n");
         assert_eq!(shown("12345678901234567890"), "12345678901234567890\n");
         assert_eq!(shown("\"ünïcödé\""), "\"ünïcödé\"\n");
