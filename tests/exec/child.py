@@ -96,7 +96,9 @@ def env(log):
             seen["contents"] = f.read()
         seen["file_mode"] = stat.S_IMODE(os.lstat(path).st_mode)
         seen["dir_mode"] = stat.S_IMODE(os.lstat(os.path.dirname(path)).st_mode)
-    seen["sighup_ignored"] = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    for name in ("SIGHUP", "SIGTERM", "SIGUSR1"):
+        ignored = signal.getsignal(getattr(signal, name)) == signal.SIG_IGN
+        seen[name.lower() + "_ignored"] = ignored
     with open(log, "w") as out:
         json.dump(seen, out)
 

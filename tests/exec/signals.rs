@@ -137,7 +137,8 @@ fn a_sigterm_to_pointauth_ends_the_command_and_pointauth_with_everything_removed
 fn a_signal_pointauth_was_started_ignoring_stays_ignored_for_the_command() {
     let (env, _runtime) = logged_in();
     let log = env.home().join("env.json");
-    // As `nohup` starts it: SIGHUP ignored, which exec(2) keeps.
+    // As `nohup` starts it: SIGHUP ignored, which exec(2) keeps; SIGTERM too (signal 15: a
+    // bit of the mask other than the first).
     let mut cmd = std::process::Command::new("sh");
     for (name, value) in env.cmd().get_envs() {
         match value {
@@ -146,7 +147,7 @@ fn a_signal_pointauth_was_started_ignoring_stays_ignored_for_the_command() {
         };
     }
     cmd.arg("-c")
-        .arg("trap '' HUP; exec \"$@\"")
+        .arg("trap '' HUP TERM; exec \"$@\"")
         .arg("sh")
         .arg(bin())
         .args(["exec", "--token-file", "--", "python3", "-I"])
@@ -157,4 +158,6 @@ fn a_signal_pointauth_was_started_ignoring_stays_ignored_for_the_command() {
     let seen: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&log).unwrap()).unwrap();
     assert_eq!(seen["sighup_ignored"], true);
+    assert_eq!(seen["sigterm_ignored"], true);
+    assert_eq!(seen["sigusr1_ignored"], false, "only those");
 }
