@@ -649,6 +649,19 @@ mod output {
             serde_json::from_str::<Value>(body).unwrap(),
             json!({"status": 201})
         );
+
+        // The status line is the one the service sent, HTTP/1.0 too.
+        env.server.script_api(Fault::Raw(
+            b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi".to_vec(),
+        ));
+        let output = api(&env, &["-i", "/echo"]);
+        exit(&output, 0);
+        assert!(
+            stdout_of(&output).starts_with("HTTP/1.0 200 OK\r\n"),
+            "{}",
+            stdout_of(&output)
+        );
+        assert!(stdout_of(&output).ends_with("\r\n\r\nhi"));
     }
 
     #[test]
