@@ -105,3 +105,28 @@ fn exec_gives_the_command_the_tokens_expiry_in_utc() {
         .success()
         .stdout(expires_at);
 }
+
+/// The command inherits no descriptor of pointauth's: a lock file left open would hold the
+/// profile's lock for as long as the command runs, a session file would hand it the secrets.
+/// (A CI job's first `exec`: the sign-in, the lock and the session write all happen first.)
+#[test]
+fn exec_hands_the_command_no_descriptor_of_pointauths_own() {
+    let env = TestEnv::new();
+    let listing = "import os\n\
+        for fd in os.listdir('/proc/self/fd'):\n\
+        \x20   try: print(os.readlink('/proc/self/fd/' + fd))\n\
+        \x20   except OSError: pass\n";
+    let out = env
+        .cmd()
+        .env("POINTAUTH_USERNAME", DEFAULT_USERNAME)
+        .env("POINTAUTH_PASSWORD", DEFAULT_PASSWORD)
+        .args(["exec", "--", "python3", "-c", listing])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let open = stdout_of(&out);
+    let home = env.home().display().to_string();
+    assert!(!open.contains(&home), "the command has open:\n{open}");
+    assert_eq!(env.server.sign_in_count(), 1);
+}
