@@ -260,10 +260,7 @@ fn each_setting_says_where_it_came_from_and_proxy_credentials_are_hidden() {
 #[test]
 fn a_service_out_of_reach_fails_the_network_check() {
     let env = TestEnv::new();
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = closed_port();
     let dead = format!("http://127.0.0.1:{port}");
     let output = doctor(
         &env,
@@ -342,9 +339,7 @@ fn tls_names_the_issuer_and_an_untrusted_certificate_fails() {
 #[test]
 fn tls_is_not_checked_when_the_service_cannot_be_reached() {
     let env = TestEnv::new();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("https://localhost:{}", closed.local_addr().unwrap().port());
-    drop(closed);
+    let base = format!("https://localhost:{}", closed_port());
     let output = doctor(
         &env,
         &["doctor", "--json"],

@@ -240,11 +240,7 @@ fn a_dropped_connection_is_retried() {
 fn a_refused_connection_fails_with_exit_5_quickly() {
     let env = TestEnv::new();
     // A port where nothing listens: bind, note it, release it.
-    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port();
     let url = format!("http://127.0.0.1:{port}");
     let (output, took) = run_login(&env, &["-v", "--base-url", &url]);
     assert_exit(&output, 5);

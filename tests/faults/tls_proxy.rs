@@ -250,11 +250,7 @@ fn an_unusable_proxy_setting_is_a_usage_error_without_its_credentials() {
 #[test]
 fn a_dead_proxy_is_a_network_failure() {
     let https = Https::new();
-    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port();
     let dead = format!("http://proxyuser:pr0xy-s3cret@127.0.0.1:{port}");
     let output = https
         .cmd("localhost", &[("HTTPS_PROXY", &dead)])
@@ -285,11 +281,7 @@ fn a_dead_proxy_is_a_network_failure() {
 #[test]
 fn a_proxy_that_cannot_reach_the_service_is_a_network_failure() {
     let https = Https::new();
-    let closed = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = closed_port();
     let proxy = ConnectProxy::start(closed);
     let output = https.login("pointauth.test", &[("HTTPS_PROXY", &proxy.url())]);
     assert_exit(&output, 5);

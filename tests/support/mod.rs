@@ -294,6 +294,13 @@ pub fn std_cmd(cmd: &assert_cmd::Command) -> std::process::Command {
     std
 }
 
+/// A loopback port nothing listens on: bound, read, and released at once, so a connection
+/// to it is refused.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind a port");
+    listener.local_addr().expect("its address").port()
+}
+
 /// An RFC 3339 instant `seconds` from now (negative: in the past).
 pub fn from_now(seconds: i64) -> String {
     let now = std::time::SystemTime::now()
