@@ -239,7 +239,6 @@ fn a_dropped_connection_is_retried() {
 #[test]
 fn a_refused_connection_fails_with_exit_5_quickly() {
     let env = TestEnv::new();
-    // A port where nothing listens: bind, note it, release it.
     let port = closed_port();
     let url = format!("http://127.0.0.1:{port}");
     let (output, took) = run_login(&env, &["-v", "--base-url", &url]);
