@@ -353,6 +353,41 @@ fn tls_is_not_checked_when_the_service_cannot_be_reached() {
     assert_eq!(hint.as_deref(), Some("see the network check"));
 }
 
+/// The service answered the network check, but doctor's own look at its certificate failed
+/// (here the second connection is closed before any handshake): the TLS check shows that
+/// failure and the SSL_CERT_FILE hint, not "see the network check", which passed.
+#[test]
+fn a_handshake_failing_after_the_service_was_reached_is_a_tls_warning() {
+    let env = TestEnv::new();
+    let ca = TestCa::new();
+    let front = TlsFront::serving(&ca, env.server.port(), 1);
+    let ca_file = env.home().join("test-ca.pem");
+    ca.write_ca(&ca_file);
+    let output = doctor(
+        &env,
+        &["doctor", "--json"],
+        &[
+            ("POINTAUTH_BASE_URL", &front.base_url("localhost")),
+            ("SSL_CERT_FILE", ca_file.to_str().unwrap()),
+        ],
+    );
+    let checks = checks_of(&output);
+    assert_eq!(find(&checks, "network").1, "ok", "{checks:#?}");
+    let (_, status, detail, hint) = find(&checks, "TLS");
+    assert_eq!(status, "warn", "{detail}");
+    assert!(detail.starts_with("the TLS handshake failed: "), "{detail}");
+    assert!(
+        hint.as_deref().unwrap().contains("SSL_CERT_FILE"),
+        "{hint:?}"
+    );
+    assert_eq!(
+        front.connections(),
+        2,
+        "one request, one look at the certificate"
+    );
+    assert_eq!(output.status.code(), Some(0), "a warning is not a failure");
+}
+
 #[test]
 fn through_a_proxy_the_request_goes_via_the_proxy_and_says_so() {
     let env = TestEnv::new();

@@ -93,16 +93,25 @@ struct FrontShared {
     connections: AtomicUsize,
     /// Handshakes completed.
     handshakes: AtomicUsize,
+    /// Connections served; every later one is closed unanswered, before any handshake.
+    serve: usize,
 }
 
 impl TlsFront {
     pub fn start(ca: &TestCa, backend: u16) -> TlsFront {
+        TlsFront::serving(ca, backend, usize::MAX)
+    }
+
+    /// A front that serves its first `serve` connections and closes every later one at once,
+    /// as a middlebox that drops a client's second connection does.
+    pub fn serving(ca: &TestCa, backend: u16, serve: usize) -> TlsFront {
         let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind TLS front");
         let port = listener.local_addr().expect("TLS front address").port();
         let shared = Arc::new(FrontShared {
             stop: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
             handshakes: AtomicUsize::new(0),
+            serve,
         });
         let config = Arc::clone(&ca.config);
         let accept_shared = Arc::clone(&shared);
@@ -114,7 +123,11 @@ impl TlsFront {
                         break;
                     }
                     let Ok(stream) = conn else { continue };
-                    accept_shared.connections.fetch_add(1, Ordering::SeqCst);
+                    let before = accept_shared.connections.fetch_add(1, Ordering::SeqCst);
+                    if before >= accept_shared.serve {
+                        drop(stream);
+                        continue;
+                    }
                     let config = Arc::clone(&config);
                     let shared = Arc::clone(&accept_shared);
                     let _ = thread::Builder::new()
