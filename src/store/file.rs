@@ -229,6 +229,13 @@ mod tests {
         assert!(lookalike.exists());
         assert!(store.delete("q").unwrap());
         assert!(!other.exists(), "delete sweeps the profile's leftovers");
+        let only_trace = dir.join(".r.json.tmp-999999");
+        fs::write(&only_trace, "half of r's first session").unwrap();
+        assert!(
+            store.delete("r").unwrap(),
+            "a leftover is something removed"
+        );
+        assert!(!only_trace.exists());
     }
 
     #[test]

@@ -305,6 +305,10 @@ mod tests {
         assert!(warning.contains("keeps running"), "{warning}");
         assert!(plan.failed(&ended, now()).is_none(), "said once");
         assert_eq!(plan.next_try, Some(now() + TimeDelta::seconds(60)));
+        // A `pointauth login` elsewhere, while the file's token is still good.
+        let later = now() + TimeDelta::seconds(60);
+        let notice = plan.written(&access("b", 60, 60), later).unwrap();
+        assert!(notice.contains("fresh token again"), "{notice}");
     }
 
     #[test]

@@ -24,12 +24,6 @@ pub(super) struct Signals {
     info: SignalsInfo<WithOrigin>,
 }
 
-impl std::fmt::Debug for Signals {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Signals")
-    }
-}
-
 impl Signals {
     /// Catches SIGCHLD and the forwarded signals, except those pointauth was started with
     /// ignored: those stay ignored, for the command too (as `nohup` and a shell's background
