@@ -20,6 +20,8 @@ pub mod session;
 mod settings;
 mod store;
 mod terminal;
+#[cfg(test)]
+mod testing;
 mod text;
 mod url;
 

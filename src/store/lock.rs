@@ -99,6 +99,10 @@ impl ProfileLock {
             if dir.still_names(&name, &file) {
                 return Ok(ProfileLock { file, dir, name });
             }
+            // The name went on being removed and made again: patience ends even so.
+            if Instant::now() >= deadline {
+                return Err(busy(profile, patience, dir.path().join(&name)));
+            }
         }
     }
 
@@ -180,6 +184,7 @@ fn busy(profile: &str, patience: Duration, path: PathBuf) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::ends_within;
 
     fn paths(home: &tempfile::TempDir) -> Paths {
         Paths {
@@ -221,8 +226,12 @@ mod tests {
         let paths = paths(&home);
         let first = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
         let started = Instant::now();
-        let second = ProfileLock::acquire(&paths, "p", Duration::from_millis(200));
-        assert!(second.is_err());
+        let waiter = paths.clone();
+        // 100 times the patience: the margin for a loaded machine.
+        let gave_up = ends_within(Duration::from_secs(20), move || {
+            ProfileLock::acquire(&waiter, "p", Duration::from_millis(200)).is_err()
+        });
+        assert!(gave_up);
         assert!(started.elapsed() >= Duration::from_millis(200));
         // Another profile is independent.
         ProfileLock::acquire(&paths, "q", Duration::from_millis(10)).unwrap();
@@ -250,9 +259,12 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let paths = paths(&home);
         let _held = ProfileLock::acquire(&paths, "p", Duration::from_secs(1)).unwrap();
-        let before = thread_cpu_ticks();
-        assert!(ProfileLock::acquire(&paths, "p", Duration::from_millis(1500)).is_err());
-        let spent = thread_cpu_ticks() - before;
+        let (gave_up, spent) = ends_within(Duration::from_secs(30), move || {
+            let before = thread_cpu_ticks();
+            let gave_up = ProfileLock::acquire(&paths, "p", Duration::from_millis(1500)).is_err();
+            (gave_up, thread_cpu_ticks() - before)
+        });
+        assert!(gave_up);
         // Polling every 50 ms at most costs well under a tick; a loop that stops sleeping
         // burns the whole 1.5 s (150 ticks), or a third of it on a loaded two-core machine.
         assert!(spent < 15, "{spent} ticks of CPU while waiting 1.5 s");

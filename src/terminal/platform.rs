@@ -318,7 +318,8 @@ mod tests {
     fn a_full_line_takes_no_more_and_never_reallocates() {
         let mut line = Line::new();
         let capacity = line.0.capacity();
-        while line.push(b'x') {}
+        let taken = (0..2 * MAX_LINE).take_while(|_| line.push(b'x')).count();
+        assert_eq!(taken, MAX_LINE);
         assert_eq!(line.bytes().len(), MAX_LINE);
         assert_eq!(line.0.capacity(), capacity);
         assert_eq!(line.clear(), MAX_LINE);
